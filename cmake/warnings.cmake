@@ -1,0 +1,31 @@
+# Warnings are errors in our own code. Third-party headers come in as SYSTEM includes.
+add_library(gregor_warnings INTERFACE)
+target_compile_options(gregor_warnings INTERFACE -Wall -Wextra -Werror -Wno-missing-field-initializers)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  # GCC 12 reports false positives inside libstdc++ for coroutine frames and std::optional.
+  target_compile_options(gregor_warnings INTERFACE -Wno-maybe-uninitialized)
+endif()
+
+# gregor_module(<name> SOURCES ... DEPS ...): a static library gregor_<name> whose public
+# headers live in include/gregor/<name>/ and whose private headers sit beside its sources.
+function(gregor_module name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(gregor_${name} STATIC ${ARG_SOURCES})
+  target_include_directories(gregor_${name}
+    PUBLIC ${PROJECT_SOURCE_DIR}/include
+    PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(gregor_${name} PUBLIC ${ARG_DEPS} PRIVATE gregor_warnings ${ARG_PRIVATE_DEPS})
+endfunction()
+
+# gregor_test(<name> SOURCES ... DEPS ...): one GoogleTest binary registered with ctest.
+function(gregor_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock gregor_warnings)
+  target_compile_definitions(${name} PRIVATE GREGOR_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 120)
+  endif()
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "unit;${ARG_LABELS}")
+endfunction()
