@@ -1,0 +1,148 @@
+#pragma once
+// One segment of a partition's log: `<base>.log` plus its `.index` and `.timeindex`
+// (ON-DISK-FORMAT §2, §3). The .log holds whole record batches exactly as on the wire.
+//
+// Not thread-safe: owned by its partition_log, whose single owner calls it. Read results hand out
+// the .log descriptor as a shared_ptr, so a slice stays readable after the segment is rolled,
+// closed or deleted.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "gregor/common/bytes.h"
+#include "gregor/common/iobuf.h"
+#include "gregor/common/result.h"
+#include "gregor/log/log_config.h"
+#include "gregor/log/offset_index.h"
+#include "gregor/log/time_index.h"
+
+namespace gregor::log {
+
+// Where one batch (or legacy message-set entry) sits in a .log.
+struct batch_position {
+  int64_t base_offset = 0;     // first offset (magic 0/1: the entry's offset, i.e. its last)
+  int64_t last_offset = 0;
+  uint64_t position = 0;       // byte position of the batch in the .log
+  uint32_t size = 0;           // whole entry, including the 12-byte log overhead
+  int64_t max_timestamp = -1;  // -1 when the entry has none (magic 0)
+  int8_t magic = 2;
+};
+
+class segment {
+public:
+  // Creates an empty segment; existing files of that base are truncated.
+  // `roll_jitter_ms` is subtracted from segment.ms for this segment's time-based roll.
+  static result<std::unique_ptr<segment>> create(const std::filesystem::path& dir, int64_t base_offset,
+                                                 const log_config& cfg, int64_t now_ms,
+                                                 int64_t roll_jitter_ms);
+
+  // Opens an existing segment. Index files are opened as found; a missing .index or .timeindex is
+  // created empty and the segment is marked needs_recovery(), as is one failing its cheap check.
+  static result<std::unique_ptr<segment>> open(const std::filesystem::path& dir, int64_t base_offset,
+                                               const log_config& cfg, int64_t now_ms,
+                                               int64_t roll_jitter_ms);
+
+  segment(const segment&) = delete;
+  segment& operator=(const segment&) = delete;
+  ~segment();
+
+  // True when the indexes could not be trusted at open(); recover() fixes that.
+  bool needs_recovery() const { return _needs_recovery; }
+
+  // Rebuilds both indexes from the whole .log, verifying every batch (sizes, magic-2 CRC-32C,
+  // offsets within the segment and increasing). The .log is truncated at the first invalid byte.
+  // Returns the number of bytes truncated.
+  result<uint64_t> recover();
+
+  // For the log's last segment after open(): validates the indexes fully (recover() if they fail,
+  // e.g. an untrimmed file after a crash), else scans and verifies the batches after the last
+  // index entry to find next_offset() and the max timestamp, truncating a torn tail.
+  // Returns the number of bytes truncated.
+  result<uint64_t> load_tail();
+
+  // Grows both indexes back to segment.index.bytes so the segment can take appends again.
+  result<void> make_active();
+
+  // Appends whole batches given as consecutive `pieces` (scatter-gather: written with pwritev
+  // straight from the callers' memory) at size(). The append ends at `last_offset`; its largest
+  // timestamp is `max_timestamp`, held by the batch whose last offset is `offset_of_max_timestamp`.
+  // Index entries follow index.interval.bytes (§3). On a write error the .log is cut back.
+  result<void> append(int64_t last_offset, int64_t max_timestamp, int64_t offset_of_max_timestamp,
+                      std::span<const bytes_view> pieces);
+
+  // §6 roll test for an incoming append, excluding the offset-overflow rule (see fits_offset).
+  bool should_roll(int64_t incoming_bytes, int64_t incoming_max_timestamp, int64_t now_ms) const;
+  // Whether `offset` can be stored relative to base_offset() (32-bit relative offsets).
+  bool fits_offset(int64_t offset) const;
+
+  // The batch starting at `position`; nullopt at or past the end of the segment.
+  // Only reads the header; corrupt headers yield an error.
+  result<std::optional<batch_position>> batch_at(uint64_t position) const;
+  // The first batch whose last offset >= `offset` (index lookup, then a forward header scan).
+  result<std::optional<batch_position>> find_batch(int64_t offset) const;
+  // The first batch whose max timestamp >= `timestamp` and whose last offset >= start_offset
+  // (time index, offset index, then a forward scan).
+  result<std::optional<batch_position>> find_batch_by_timestamp(int64_t timestamp, int64_t start_offset) const;
+
+  // Called when the segment stops being the active one (roll) and at close: writes the final
+  // time-index entry, trims both indexes (and a preallocated .log) to their real sizes.
+  result<void> seal();
+  // fsync of the .log and both indexes.
+  result<void> flush();
+  // seal() and release the index mappings. Outstanding read slices keep the .log open.
+  result<void> close();
+
+  int64_t base_offset() const { return _base_offset; }
+  uint64_t size() const { return _size; }
+  bool empty() const { return _size == 0; }
+  // Offset after the last batch. Known for the last segment (after load_tail/recover/append);
+  // for other segments it is only meaningful after recover().
+  int64_t next_offset() const { return _next_offset; }
+  // Largest batch max timestamp in the segment (-1 if none) and the last offset of its batch.
+  int64_t max_timestamp() const { return _max_timestamp; }
+  int64_t offset_of_max_timestamp() const { return _offset_of_max_timestamp; }
+  int64_t created_ms() const { return _created_ms; }
+  const std::shared_ptr<const file_descriptor>& file() const { return _file; }
+  const std::filesystem::path& log_path() const { return _log_path; }
+  const offset_index& offsets() const { return _offset_index; }
+  const time_index& times() const { return _time_index; }
+
+private:
+  segment(std::filesystem::path dir, int64_t base_offset, const log_config& cfg, int64_t now_ms,
+          int64_t roll_jitter_ms, std::shared_ptr<const file_descriptor> file, uint64_t size,
+          offset_index oidx, time_index tidx);
+
+  // Scans and verifies batches from `position` (rebuilding index entries when `index`),
+  // truncating the .log at the first invalid byte. Returns bytes truncated.
+  result<uint64_t> scan_from(uint64_t position, bool index);
+  result<void> truncate_log(uint64_t size);
+  int64_t rolling_timestamp() const;
+
+  std::filesystem::path _dir;
+  std::filesystem::path _log_path;
+  int64_t _base_offset;
+  int32_t _index_interval_bytes;
+  int32_t _segment_index_bytes;
+  int64_t _segment_bytes;
+  int64_t _segment_ms;
+  bool _preallocate;
+  int64_t _created_ms;
+  int64_t _roll_jitter_ms;
+  std::shared_ptr<const file_descriptor> _file;
+  uint64_t _size;
+  offset_index _offset_index;
+  time_index _time_index;
+  int64_t _next_offset;
+  int64_t _max_timestamp = -1;
+  int64_t _offset_of_max_timestamp = -1;
+  // Max timestamp of the first batch: time-based rolling counts from it (§6). Read lazily.
+  mutable std::optional<int64_t> _rolling_timestamp;
+  uint64_t _bytes_since_last_index_entry = 0;
+  bool _needs_recovery = false;
+  bool _sealed = false;
+};
+
+} // namespace gregor::log

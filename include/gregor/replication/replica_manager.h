@@ -1,0 +1,89 @@
+#pragma once
+// replica_manager: the partitions this broker hosts, and the entry points the request handlers use
+// to reach them (Kafka's ReplicaManager). It applies the controller's LeaderAndIsr and StopReplica
+// decisions, creating and removing logs through the log_manager.
+//
+// Threading: public methods are thread-safe and may be called from any executor; each one hops to
+// the partition's strand for the work on that partition and returns to the caller's executor.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "gregor/common/clock.h"
+#include "gregor/common/topic_partition.h"
+#include "gregor/log/log_config.h"
+#include "gregor/replication/partition.h"
+
+namespace gregor::log {
+class log_manager;
+}
+
+namespace gregor::replication {
+
+// Gives the effective log configuration of a topic (broker defaults merged with its overrides).
+using topic_config_provider = std::function<boost::asio::awaitable<topic_config>(std::string topic)>;
+
+struct leader_and_isr_partition {
+  topic_partition tp;
+  uuid topic_id;
+  partition_state state;
+  bool is_new = false;
+};
+
+struct stop_replica_partition {
+  topic_partition tp;
+  int32_t leader_epoch = -1;  // -2: topic deletion; -1: any
+  bool delete_partition = false;
+};
+
+class replica_manager {
+public:
+  replica_manager(boost::asio::io_context& io, log::log_manager& logs, int32_t broker_id, clock& clk,
+                  topic_config_provider configs);
+
+  int32_t broker_id() const { return _broker_id; }
+
+  // Controller epoch fencing: false (STALE_CONTROLLER_EPOCH) when `epoch` is older than the newest
+  // seen; otherwise remembers it.
+  bool accept_controller_epoch(int32_t epoch);
+
+  boost::asio::awaitable<std::vector<std::pair<topic_partition, error_code>>> apply_leader_and_isr(
+      std::vector<leader_and_isr_partition> partitions);
+  boost::asio::awaitable<std::vector<std::pair<topic_partition, error_code>>> stop_replicas(
+      std::vector<stop_replica_partition> partitions);
+
+  std::shared_ptr<partition> get(const topic_partition& tp) const;
+  std::vector<std::shared_ptr<partition>> all() const;
+
+  boost::asio::awaitable<append_outcome> append(const topic_partition& tp, append_request request);
+  boost::asio::awaitable<read_outcome> read(const topic_partition& tp, read_request request);
+  boost::asio::awaitable<offset_lookup> list_offset(const topic_partition& tp, int64_t timestamp,
+                                                   int32_t current_leader_epoch, bool from_consumer);
+
+  // Stops every partition (on their strands). Call before the log_manager shuts down.
+  boost::asio::awaitable<void> shutdown();
+
+private:
+  std::shared_ptr<partition> get_or_add(const topic_partition& tp);
+  void remove(const topic_partition& tp);
+
+  boost::asio::io_context& _io;
+  log::log_manager& _logs;
+  int32_t _broker_id;
+  clock& _clock;
+  topic_config_provider _configs;
+
+  mutable std::shared_mutex _mutex;  // guards _partitions and _controller_epoch
+  std::unordered_map<topic_partition, std::shared_ptr<partition>> _partitions;
+  int32_t _controller_epoch = -1;
+};
+
+} // namespace gregor::replication

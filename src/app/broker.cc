@@ -1,0 +1,285 @@
+#include "broker.h"
+
+#include <csignal>
+#include <thread>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/host_name.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "gregor/common/clock.h"
+#include "gregor/common/logger.h"
+#include "gregor/controller/controller.h"
+#include "gregor/log/log_manager.h"
+#include "gregor/log/meta_properties.h"
+#include "gregor/log/filenames.h"
+#include "gregor/metadata/metadata_cache.h"
+#include "gregor/network/server.h"
+#include "gregor/replication/replica_manager.h"
+#include "gregor/server/dispatcher.h"
+#include "gregor/zk/kafka_zk.h"
+#include "gregor/zk/session.h"
+#include "topic_settings.h"
+
+namespace gregor::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Everything the running broker owns. Members are declared in construction order; the io_context
+// is destroyed last.
+struct running_broker {
+  explicit running_broker(const config::broker_config& cfg) : config(cfg) {}
+
+  const config::broker_config& config;
+  asio::io_context io;
+  std::shared_ptr<spdlog::logger> log = get_logger("broker");
+  int exit_code = 0;
+
+  std::unique_ptr<zk::session> session;
+  std::unique_ptr<zk::kafka_zk> kzk;
+  std::unique_ptr<log::log_manager> logs;
+  metadata::metadata_cache metadata;
+  std::unique_ptr<replication::replica_manager> replicas;
+  server::broker_services services;
+  std::unique_ptr<server::dispatcher> dispatcher;
+  std::unique_ptr<network::server> socket_server;
+  std::unique_ptr<controller::controller> controller;
+  zk::broker_registration registration;
+  bool session_expired_once = false;
+
+  asio::awaitable<void> startup();
+  asio::awaitable<void> shutdown();
+  asio::awaitable<bool> register_broker();
+  asio::awaitable<int32_t> resolve_broker_id();
+  void on_session_state(zk::session_state s);
+  void fail(const std::string& why) {
+    log->error("{}", why);
+    exit_code = 1;
+  }
+};
+
+log::log_config broker_log_defaults(const config::broker_config& cfg) {
+  return effective_topic_config(cfg, {}).log;
+}
+
+asio::awaitable<int32_t> running_broker::resolve_broker_id() {
+  if (config.broker_id() >= 0) co_return config.broker_id();
+  for (const auto& dir : [&] {
+         std::vector<std::filesystem::path> dirs;
+         for (const auto& d : config.log_dirs()) dirs.emplace_back(d);
+         return dirs;
+       }()) {
+    auto meta = log::meta_properties::read(dir / "meta.properties");
+    if (meta && *meta && (*meta)->broker_id) co_return *(*meta)->broker_id;
+  }
+  if (!config.broker_id_generation_enable()) co_return -1;
+  // Kafka: bump /brokers/seqid and use its new zkVersion above reserved.broker.max.id.
+  (void)co_await session->create_recursive(zk::paths::brokers_seqid(), std::nullopt);
+  auto seqid = zk::paths::brokers_seqid();
+  auto st = co_await session->set(seqid, bytes(), -1);
+  if (!st) co_return -1;
+  co_return st->version + config.reserved_broker_max_id();
+}
+
+asio::awaitable<bool> running_broker::register_broker() {
+  registration.timestamp_ms = clock::system().now_ms();
+  auto epoch = co_await kzk->register_broker(registration);
+  if (!epoch) {
+    if (epoch.error() == zk::zk_errc::node_exists) {
+      fail("broker id " + std::to_string(registration.id) +
+           " is already registered in ZooKeeper by another broker; refusing to start");
+    } else {
+      fail("cannot register in ZooKeeper: " + epoch.error().message());
+    }
+    co_return false;
+  }
+  services.broker_epoch = *epoch;
+  log->info("registered /brokers/ids/{} (broker epoch {})", registration.id, *epoch);
+  co_return true;
+}
+
+void running_broker::on_session_state(zk::session_state s) {
+  if (s == zk::session_state::expired) {
+    log->warn("ZooKeeper session expired; resigning controller duties and re-registering");
+    session_expired_once = true;
+    if (controller) controller->on_session_expired();
+    return;
+  }
+  if (s == zk::session_state::connected && session_expired_once) {
+    session_expired_once = false;
+    asio::co_spawn(
+        io,
+        [this]() -> asio::awaitable<void> {
+          if (co_await register_broker() && controller) controller->on_session_reestablished();
+        },
+        asio::detached);
+  }
+}
+
+asio::awaitable<void> running_broker::startup() {
+  session = std::make_unique<zk::session>(io.get_executor(), config.zookeeper_connect(),
+                                          config.zookeeper_session_timeout_ms());
+  auto connected = co_await session->start(config.zookeeper_connection_timeout_ms());
+  if (!connected) {
+    fail("cannot connect to ZooKeeper at " + config.zookeeper_connect() + ": " + connected.error().message());
+    co_return;
+  }
+  kzk = std::make_unique<zk::kafka_zk>(*session);
+  if (auto r = co_await kzk->ensure_base_paths(); !r) {
+    fail("cannot create the base znodes: " + r.error().message());
+    co_return;
+  }
+  auto cluster_id = co_await kzk->get_or_create_cluster_id();
+  if (!cluster_id) {
+    fail("cannot read or create /cluster/id: " + cluster_id.error().message());
+    co_return;
+  }
+  int32_t broker_id = co_await resolve_broker_id();
+  if (broker_id < 0) {
+    fail("broker.id is not set, no meta.properties names one, and broker.id.generation.enable is false");
+    co_return;
+  }
+  log->info("starting broker {} in cluster {}", broker_id, *cluster_id);
+
+  std::vector<std::filesystem::path> dirs;
+  for (const auto& d : config.log_dirs()) dirs.emplace_back(d);
+  logs = std::make_unique<log::log_manager>(dirs, broker_log_defaults(config), clock::system());
+  if (auto r = logs->startup(broker_id, *cluster_id); !r) {
+    fail("cannot load the log directories: " + logs->last_error());
+    co_return;
+  }
+
+  auto* zk_client = kzk.get();
+  const auto* cfg = &config;
+  replicas = std::make_unique<replication::replica_manager>(
+      io, *logs, broker_id, clock::system(),
+      [zk_client, cfg](std::string topic) -> asio::awaitable<replication::topic_config> {
+        auto overrides = co_await zk_client->get_entity_config("topics", topic);
+        co_return effective_topic_config(*cfg, overrides ? *overrides : std::map<std::string, std::string>{});
+      });
+
+  controller::controller_options copts;
+  copts.broker_id = broker_id;
+  copts.delete_topic_enable = config.delete_topic_enable();
+  copts.unclean_leader_election = config.unclean_leader_election_enable();
+  copts.request_timeout = std::chrono::milliseconds(config.controller_socket_timeout_ms());
+  if (auto name = config.get("inter.broker.listener.name"); name && !name->empty()) {
+    copts.inter_broker_listener = *name;
+  } else {
+    copts.inter_broker_listener = config.advertised_listeners().empty() ? "PLAINTEXT"
+                                                                        : config.advertised_listeners().front().name;
+  }
+  controller = std::make_unique<controller::controller>(io, *kzk, copts);
+
+  services.broker_id = broker_id;
+  services.cluster_id = *cluster_id;
+  services.config = &config;
+  services.metadata = &metadata;
+  services.replicas = replicas.get();
+  services.zk = kzk.get();
+  services.controller = controller.get();
+  services.logs = logs.get();
+  services.clk = &clock::system();
+  dispatcher = std::make_unique<server::dispatcher>(services);
+
+  network::server_options sopts;
+  for (const auto& l : config.listeners()) {
+    sopts.listeners.push_back({l.name, l.host, static_cast<uint16_t>(l.port)});
+  }
+  sopts.max_frame_bytes = static_cast<size_t>(config.socket_request_max_bytes());
+  sopts.send_buffer_bytes = config.socket_send_buffer_bytes();
+  sopts.receive_buffer_bytes = config.socket_receive_buffer_bytes();
+  sopts.idle_timeout_ms = config.connections_max_idle_ms();
+  socket_server = std::make_unique<network::server>(io, sopts, *dispatcher);
+  if (auto r = socket_server->start(); !r) {
+    fail("cannot start the socket server: " + r.error().message());
+    co_return;
+  }
+
+  registration.id = broker_id;
+  registration.rack = config.broker_rack();
+  for (const auto& a : config.advertised_listeners()) {
+    zk::endpoint e;
+    e.listener_name = a.name;
+    e.host = a.host;
+    e.port = a.port;
+    if (e.port == 0) e.port = socket_server->bound_port(a.name);  // ephemeral listener port
+    if (e.host.empty()) e.host = asio::ip::host_name();
+    e.security_protocol = a.security_protocol;
+    registration.endpoints.push_back(e);
+  }
+  session->on_state_change([this](zk::session_state s) { on_session_state(s); });
+  if (!co_await register_broker()) co_return;
+  controller->start();
+
+  std::string endpoints;
+  for (const auto& e : registration.endpoints) {
+    endpoints += (endpoints.empty() ? "" : ",") + e.listener_name + "://" + e.host + ":" + std::to_string(e.port);
+  }
+  log->info("[GregorServer id={}] started (listeners {})", broker_id, endpoints);
+}
+
+asio::awaitable<void> running_broker::shutdown() {
+  log->info("shutting down");
+  if (socket_server) {
+    socket_server->stop_accepting();
+    co_await socket_server->drain_and_close(std::chrono::seconds(30));
+  }
+  if (controller) co_await controller->shutdown();
+  if (replicas) co_await replicas->shutdown();
+  if (logs) logs->shutdown();
+  if (session) co_await session->close();  // ends the session: /brokers/ids/<id> disappears
+  log->info("shut down completed");
+}
+
+} // namespace
+
+broker::broker(config::broker_config config) : _config(std::move(config)) {}
+
+int broker::run() {
+  running_broker rb(_config);
+  asio::signal_set signals(rb.io, SIGTERM, SIGINT);
+  auto work = asio::make_work_guard(rb.io);
+
+  asio::co_spawn(
+      rb.io,
+      [&]() -> asio::awaitable<void> {
+        co_await rb.startup();
+        if (rb.exit_code == 0) {
+          auto [ec, sig] = co_await signals.async_wait(asio::as_tuple(asio::use_awaitable));
+          if (!ec) rb.log->info("received signal {}", sig);
+        }
+        co_await rb.shutdown();
+        work.reset();
+        rb.io.stop();
+      },
+      [&](std::exception_ptr e) {
+        if (e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            rb.log->critical("fatal: {}", ex.what());
+          }
+          rb.exit_code = 1;
+          work.reset();
+          rb.io.stop();
+        }
+      });
+
+  // Worker threads: num.io.threads, capped at the number of cores (see docs/ARCHITECTURE.md).
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  unsigned workers = std::clamp<unsigned>(static_cast<unsigned>(_config.num_io_threads()), 1u, cores);
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < workers; ++i) threads.emplace_back([&] { rb.io.run(); });
+  rb.io.run();
+  for (auto& t : threads) t.join();
+  return rb.exit_code;
+}
+
+} // namespace gregor::app

@@ -1,0 +1,26 @@
+#pragma once
+// broker: the composition root. Builds every component from the configuration, starts them in
+// Kafka's order, and shuts them down in two phases on SIGTERM/SIGINT.
+//
+// Start: ZooKeeper session (chroot created) -> base paths -> cluster id -> broker id -> logs loaded
+// -> replica manager -> socket server bound -> /brokers/ids/<id> registered (broker epoch) ->
+// controller election -> serving.
+// Stop: stop accepting -> drain in-flight requests and flush responses -> controller resigns ->
+// partitions stop -> logs flushed and closed (clean-shutdown marker) -> ZooKeeper session closed
+// (deregisters /brokers/ids/<id>) -> exit 0.
+
+#include "gregor/config/broker_config.h"
+
+namespace gregor::app {
+
+class broker {
+public:
+  explicit broker(config::broker_config config);
+  // Runs until a signal stops the broker. Returns the process exit code.
+  int run();
+
+private:
+  config::broker_config _config;
+};
+
+} // namespace gregor::app

@@ -1,0 +1,34 @@
+// gregor-server: the broker daemon. Usage, as Kafka's kafka.Kafka:
+//   gregor-server server.properties [--override key=value]...
+// A .yaml/.yml file is read as YAML instead of Java properties.
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "broker.h"
+#include "gregor/common/logger.h"
+#include "gregor/config/broker_config.h"
+#include "gregor/config/config_error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Gregor: a Kafka-compatible broker coordinated through ZooKeeper", "gregor-server"};
+  std::string config_file;
+  std::vector<std::string> overrides;
+  app.add_option("config", config_file, "server.properties (or .yaml)")->required();
+  app.add_option("--override", overrides, "key=value that replaces the file's setting")->allow_extra_args(false);
+  app.set_version_flag("--version", "gregor 0.1.0");
+  CLI11_PARSE(app, argc, argv);
+
+  gregor::config::broker_config config = [&] {
+    try {
+      return gregor::config::broker_config::load(config_file, overrides);
+    } catch (const std::exception& e) {
+      std::cerr << "ERROR: " << e.what() << "\n";
+      std::exit(1);
+    }
+  }();
+  if (const char* level = std::getenv("GREGOR_LOG_LEVEL")) gregor::set_log_level(level);
+  gregor::app::broker broker(std::move(config));
+  return broker.run();
+}

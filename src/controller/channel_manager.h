@@ -1,0 +1,55 @@
+#pragma once
+// channel_manager: the controller's connection to each live broker (Kafka's
+// ControllerChannelManager). One queue per broker; requests to a broker are sent one at a time,
+// in order, and retried (with reconnects) until sent or the broker is removed.
+//
+// Threading: everything runs on the controller's strand, including response callbacks.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "gregor/common/iobuf.h"
+#include "gregor/common/result.h"
+#include "gregor/network/client_connection.h"
+
+namespace gregor::controller {
+
+struct outbound_request {
+  int16_t api_key = 0;
+  int16_t api_version = 0;
+  iobuf frame;
+  std::function<void(result<shared_bytes>)> on_response;
+};
+
+class channel_manager {
+public:
+  using strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+
+  channel_manager(strand ex, std::chrono::milliseconds request_timeout);
+  ~channel_manager();
+
+  void add_broker(int32_t id, std::string host, uint16_t port);
+  void remove_broker(int32_t id);
+  bool has_broker(int32_t id) const { return _channels.count(id) > 0; }
+  void send(int32_t broker, outbound_request request);
+  void stop_all();
+
+private:
+  struct channel;
+  static boost::asio::awaitable<void> run(std::shared_ptr<channel> ch, std::chrono::milliseconds timeout);
+
+  strand _strand;
+  std::chrono::milliseconds _timeout;
+  std::map<int32_t, std::shared_ptr<channel>> _channels;
+};
+
+} // namespace gregor::controller

@@ -1,0 +1,194 @@
+#include "gregor/replication/partition.h"
+
+#include <algorithm>
+
+#include "gregor/common/logger.h"
+#include "gregor/log/partition_log.h"
+#include "gregor/record/batch_header.h"
+#include "gregor/record/validate.h"
+#include "error_mapping.h"
+
+namespace gregor::replication {
+
+partition::partition(topic_partition tp, executor_type ex, int32_t self_id, clock& clk)
+  : _tp(std::move(tp)), _executor(std::move(ex)), _self(self_id), _clock(clk) {}
+
+error_code partition::apply_state(log::partition_log* log, const partition_state& state,
+                                  const uuid& topic_id, const topic_config& config) {
+  if (_log != nullptr && state.leader_epoch < _state.leader_epoch) {
+    return error_code::stale_controller_epoch;
+  }
+  _log = log;
+  _config = config;
+  _state = state;
+  if (!topic_id.is_zero()) _topic_id = topic_id;
+  update_high_watermark();
+  notify_waiters();  // fetches waiting on the old leader must re-check
+  return error_code::none;
+}
+
+void partition::stop() {
+  _log = nullptr;
+  _state.leader = -1;
+  notify_waiters();
+}
+
+void partition::update_high_watermark() {
+  if (_log == nullptr) return;
+  // The high watermark is the smallest log end offset among the ISR. Only this replica's log end
+  // is known until follower fetching exists, so with an ISR of one it is our log end; with a larger
+  // ISR it does not move past what followers confirmed (none yet).
+  bool alone = _state.isr.size() == 1 && _state.isr[0] == _self;
+  if (alone) {
+    _high_watermark = _log->log_end_offset();
+  } else {
+    _high_watermark = std::clamp(_high_watermark, _log->log_start_offset(), _log->log_end_offset());
+  }
+}
+
+error_code partition::check_leader_epoch(int32_t current_leader_epoch) const {
+  if (current_leader_epoch < 0) return error_code::none;
+  if (current_leader_epoch < _state.leader_epoch) return error_code::fenced_leader_epoch;
+  if (current_leader_epoch > _state.leader_epoch) return error_code::unknown_leader_epoch;
+  return error_code::none;
+}
+
+append_outcome partition::append(const append_request& req) {
+  append_outcome out;
+  if (!is_leader()) {
+    out.error = error_code::not_leader_or_follower;
+    return out;
+  }
+  if (req.acks == -1 && static_cast<int32_t>(_state.isr.size()) < _config.min_insync_replicas) {
+    out.error = error_code::not_enough_replicas;
+    return out;
+  }
+  int64_t now = _clock.now_ms();
+  record::validation_limits limits;
+  limits.max_batch_size = static_cast<size_t>(_config.log.max_message_bytes);
+  limits.now_ms = now;
+  limits.max_timestamp_difference_ms = _config.message_timestamp_difference_max_ms;
+  limits.max_payload_size = static_cast<size_t>(_config.log.segment_bytes);
+  limits.from_client = true;
+  limits.single_batch = req.produce_version >= 3;
+  limits.require_keys = _config.log.cleanup_policy.find("compact") != std::string::npos;
+  auto batches = record::validate_batches(req.records.view(), limits);
+  if (!batches) {
+    out.error = to_kafka_error(batches.error());
+    out.error_message = batches.error().message();
+    return out;
+  }
+  for (const auto& b : *batches) {
+    if (b.header.codec() == compression::codec::zstd && req.produce_version < 7) {
+      out.error = error_code::unsupported_compression_type;
+      out.error_message = "zstd-compressed batches need Produce v7 or later";
+      return out;
+    }
+  }
+  if (batches->empty()) {
+    out.error = error_code::invalid_record;
+    out.error_message = "no record batch in the partition's records";
+    return out;
+  }
+  shared_bytes records = req.records;
+  if (_config.message_timestamp_type == "LogAppendTime") {
+    // The request's bytes are shared and immutable: stamp a copy (this topic setting is rare).
+    bytes stamped(records.view().begin(), records.view().end());
+    for (const auto& b : *batches) record::set_log_append_time(stamped.data() + b.position, now);
+    records = shared_bytes(std::move(stamped));
+    out.log_append_time = now;
+  }
+  auto appended = _log->append(records, _state.leader_epoch);
+  if (!appended) {
+    get_logger("replication")->error("append to {} failed: {}", _tp.to_string(), appended.error().message());
+    out.error = error_code::kafka_storage_error;
+    return out;
+  }
+  out.base_offset = appended->first_offset;
+  out.last_offset = appended->last_offset;
+  out.log_start_offset = _log->log_start_offset();
+  update_high_watermark();
+  notify_waiters();
+  return out;
+}
+
+read_outcome partition::read(const read_request& req) {
+  read_outcome out;
+  if (!is_leader()) {
+    out.error = error_code::not_leader_or_follower;
+    return out;
+  }
+  if (auto e = check_leader_epoch(req.current_leader_epoch); e != error_code::none) {
+    out.error = e;
+    return out;
+  }
+  int64_t log_start = _log->log_start_offset();
+  int64_t log_end = _log->log_end_offset();
+  out.high_watermark = _high_watermark;
+  out.last_stable_offset = _high_watermark;
+  out.log_start_offset = log_start;
+  if (req.offset < log_start || req.offset > log_end) {
+    out.error = error_code::offset_out_of_range;
+    return out;
+  }
+  int64_t max_offset = req.replica_id >= 0 ? log_end : _high_watermark;
+  if (req.offset >= max_offset || req.max_bytes <= 0) return out;
+  auto data = _log->read(req.offset, static_cast<size_t>(req.max_bytes), max_offset, req.min_one_batch);
+  if (!data) {
+    // The log refuses offsets outside [start, end]; anything else is a storage problem.
+    out.error = data.error() == std::errc::result_out_of_range ? error_code::offset_out_of_range
+                                                                : error_code::kafka_storage_error;
+    if (out.error == error_code::kafka_storage_error) {
+      get_logger("replication")->error("read from {} failed: {}", _tp.to_string(), data.error().message());
+    }
+    return out;
+  }
+  out.records = std::move(data->records);
+  return out;
+}
+
+offset_lookup partition::list_offset(int64_t timestamp, int32_t current_leader_epoch, bool from_consumer) {
+  offset_lookup out;
+  if (!is_leader()) {
+    out.error = error_code::not_leader_or_follower;
+    return out;
+  }
+  if (auto e = check_leader_epoch(current_leader_epoch); e != error_code::none) {
+    out.error = e;
+    return out;
+  }
+  out.leader_epoch = _state.leader_epoch;
+  int64_t visible_end = from_consumer ? _high_watermark : _log->log_end_offset();
+  if (timestamp == -1) {  // latest
+    out.offset = visible_end;
+  } else if (timestamp == -2) {  // earliest
+    out.offset = _log->log_start_offset();
+  } else if (timestamp >= 0) {
+    auto found = _log->offset_for_timestamp(timestamp);
+    if (found && found->second < visible_end) {
+      out.timestamp = found->first;
+      out.offset = found->second;
+    }
+  } else {
+    out.error = error_code::invalid_request;  // -3 (max timestamp) is not advertised yet
+  }
+  return out;
+}
+
+void partition::add_waiter(const std::shared_ptr<data_waiter>& waiter) {
+  std::lock_guard lock(_waiters_mutex);
+  _waiters.push_back(waiter);
+}
+
+void partition::notify_waiters() {
+  std::vector<std::weak_ptr<data_waiter>> waiting;
+  {
+    std::lock_guard lock(_waiters_mutex);
+    waiting.swap(_waiters);
+  }
+  for (auto& w : waiting) {
+    if (auto live = w.lock()) live->notify();
+  }
+}
+
+} // namespace gregor::replication

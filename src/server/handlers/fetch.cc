@@ -1,0 +1,160 @@
+// Fetch (key 1): read from each partition's leader log (record data goes out as file slices, sent
+// with sendfile), long-polling up to max_wait_ms until min_bytes are available.
+// Fetch sessions (v7+): this broker creates none; it answers every fetch in full with session id 0,
+// which clients accept (they keep sending full fetches), and refuses ids it never issued.
+// Fetch v0-3 needs down-conversion to magic 0/1 and is not served yet.
+
+#include <chrono>
+
+#include <boost/asio/this_coro.hpp>
+
+#include "gregor/config/broker_config.h"
+#include "gregor/metadata/metadata_cache.h"
+#include "gregor/protocol/messages/fetch.h"
+#include "gregor/replication/replica_manager.h"
+#include "handler.h"
+
+namespace gregor::server {
+namespace {
+
+using protocol::error_code;
+using topic_response = protocol::fetch_response::fetchable_topic_response;
+
+int16_t code(error_code e) { return static_cast<int16_t>(e); }
+
+struct fetch_handler {
+  using request = protocol::fetch_request;
+  using response = protocol::fetch_response;
+  static constexpr int16_t api_key = 1;
+  static constexpr int16_t min_version = 4;
+  static constexpr int16_t max_version = 17;
+
+  // One pass over every requested partition. Returns the bytes gathered; `any_error` tells whether a
+  // partition failed (which ends the long poll at once, as in Kafka).
+  static asio::awaitable<size_t> read_all(request_context& ctx, const request& req, response& resp,
+                                          const std::shared_ptr<replication::data_waiter>& waiter, bool& any_error) {
+    auto& svc = ctx.services;
+    int16_t v = ctx.version();
+    auto snap = svc.metadata->snapshot();
+    int32_t replica_id = v >= 15 ? (req.replica_state.replica_id) : req.replica_id;
+    size_t budget = v >= 3 ? static_cast<size_t>(std::max(0, req.max_bytes)) : SIZE_MAX;
+    size_t total = 0;
+    bool first_with_data = true;
+    resp.responses.clear();
+    any_error = false;
+    for (const auto& ft : req.topics) {
+      auto& tr = resp.responses.emplace_back();
+      tr.topic = ft.topic;
+      tr.topic_id = ft.topic_id;
+      std::string name = ft.topic;
+      bool unknown_id = false;
+      if (v >= 13) {
+        const auto* n = snap->topic_name_for(ft.topic_id);
+        if (n == nullptr) {
+          unknown_id = true;
+        } else {
+          name = *n;
+        }
+      }
+      for (const auto& fp : ft.partitions) {
+        auto& pr = tr.partitions.emplace_back();
+        pr.partition_index = fp.partition;
+        pr.high_watermark = -1;
+        pr.last_stable_offset = -1;
+        pr.log_start_offset = -1;
+        if (unknown_id) {
+          pr.error_code = code(error_code::unknown_topic_id);
+          any_error = true;
+          continue;
+        }
+        auto part = svc.replicas->get({name, fp.partition});
+        if (!part) {
+          pr.error_code = code(snap->find_partition(name, fp.partition) ? error_code::not_leader_or_follower
+                                                                          : error_code::unknown_topic_or_partition);
+          any_error = true;
+          continue;
+        }
+        if (waiter) part->add_waiter(waiter);
+        replication::read_request rr;
+        rr.offset = fp.fetch_offset;
+        size_t limit = std::min<size_t>(static_cast<size_t>(std::max(0, fp.partition_max_bytes)), budget - total);
+        rr.max_bytes = static_cast<int32_t>(std::min<size_t>(limit, INT32_MAX));
+        rr.min_one_batch = v >= 3 && first_with_data;
+        rr.replica_id = replica_id;
+        rr.current_leader_epoch = fp.current_leader_epoch;
+        topic_partition tp{name, fp.partition};
+        auto out = co_await svc.replicas->read(tp, rr);
+        pr.error_code = code(out.error);
+        pr.high_watermark = out.high_watermark;
+        pr.last_stable_offset = out.last_stable_offset;
+        pr.log_start_offset = out.log_start_offset;
+        if (req.isolation_level == 1) pr.aborted_transactions.emplace();
+        if (out.error != error_code::none) {
+          any_error = true;
+          continue;
+        }
+        total += out.records.size();
+        if (!out.records.empty()) first_with_data = false;
+        pr.records = std::move(out.records);
+      }
+    }
+    co_return total;
+  }
+
+  static asio::awaitable<response> handle(request_context& ctx, request& req) {
+    int16_t v = ctx.version();
+    response resp;
+    if (v >= 7) {
+      if (req.session_id != 0) {
+        resp.error_code = code(error_code::fetch_session_id_not_found);
+        co_return resp;
+      }
+      if (req.session_epoch > 0) {
+        resp.error_code = code(error_code::invalid_fetch_session_epoch);
+        co_return resp;
+      }
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, req.max_wait_ms));
+    auto ex = co_await asio::this_coro::executor;
+    for (;;) {
+      bool waiting = req.max_wait_ms > 0 && req.min_bytes > 0;
+      auto waiter = waiting ? std::make_shared<replication::data_waiter>(ex) : nullptr;
+      bool any_error = false;
+      size_t bytes = co_await read_all(ctx, req, resp, waiter, any_error);
+      if (!waiting || any_error || bytes >= static_cast<size_t>(req.min_bytes) ||
+          std::chrono::steady_clock::now() >= deadline) {
+        break;
+      }
+      co_await waiter->wait_until(deadline);
+      if (!waiter->notified()) {
+        // Deadline reached without new data: answer with what the last pass found.
+        break;
+      }
+    }
+    resp.session_id = 0;
+    co_return resp;
+  }
+
+  static response error_response(const request& req, int16_t, error_code e) {
+    response resp;
+    resp.error_code = code(e);
+    for (const auto& ft : req.topics) {
+      auto& tr = resp.responses.emplace_back();
+      tr.topic = ft.topic;
+      tr.topic_id = ft.topic_id;
+      for (const auto& fp : ft.partitions) {
+        auto& pr = tr.partitions.emplace_back();
+        pr.partition_index = fp.partition;
+        pr.error_code = code(e);
+        pr.high_watermark = -1;
+      }
+    }
+    return resp;
+  }
+};
+
+} // namespace
+
+void register_fetch(handler_table& t) { register_handler<fetch_handler>(t); }
+
+} // namespace gregor::server

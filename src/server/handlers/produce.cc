@@ -1,0 +1,101 @@
+// Produce (key 0): validate each partition's record batch and append it through the partition's
+// owner; acks=0 gets no response (and a failure closes the connection, as Kafka does).
+// Produce v0-2 (magic 0/1 message sets) needs format conversion and is not served yet.
+
+#include "gregor/metadata/metadata_cache.h"
+#include "gregor/metadata/topic_name.h"
+#include "gregor/protocol/messages/produce.h"
+#include "gregor/replication/replica_manager.h"
+#include "handler.h"
+
+namespace gregor::server {
+namespace {
+
+using protocol::error_code;
+
+int16_t code(error_code e) { return static_cast<int16_t>(e); }
+
+struct produce_handler {
+  using request = protocol::produce_request;
+  using response = protocol::produce_response;
+  static constexpr int16_t api_key = 0;
+  static constexpr int16_t min_version = 3;
+  static constexpr int16_t max_version = 11;
+
+  static asio::awaitable<response> handle(request_context& ctx, request& req) {
+    auto& svc = ctx.services;
+    response resp;
+    bool any_error = false;
+    auto snap = svc.metadata->snapshot();
+    for (auto& td : req.topic_data) {
+      auto& tr = resp.responses.emplace_back();
+      tr.name = td.name;
+      for (auto& pd : td.partition_data) {
+        auto& pr = tr.partition_responses.emplace_back();
+        pr.index = pd.index;
+        pr.base_offset = -1;
+        error_code e = error_code::none;
+        if (req.acks != 0 && req.acks != 1 && req.acks != -1) {
+          e = error_code::invalid_required_acks;
+        } else if (snap->find_partition(td.name, pd.index) == nullptr) {
+          e = error_code::unknown_topic_or_partition;
+        } else if (metadata::is_internal_topic(td.name)) {
+          e = error_code::invalid_topic_exception;  // internal topics are written by the broker only
+        } else if (!pd.records || pd.records->empty()) {
+          e = error_code::invalid_record;
+        }
+        if (e == error_code::none) {
+          replication::append_request ar;
+          // The codec borrowed the records from the request frame: one contiguous slice.
+          ar.records = contiguous(*pd.records);
+          ar.produce_version = ctx.version();
+          ar.acks = req.acks;
+          topic_partition tp{td.name, pd.index};
+          auto outcome = co_await svc.replicas->append(tp, std::move(ar));
+          e = outcome.error;
+          pr.base_offset = outcome.base_offset;
+          pr.log_append_time_ms = outcome.log_append_time;
+          pr.log_start_offset = outcome.log_start_offset;
+          if (e != error_code::none && !outcome.error_message.empty()) pr.error_message = outcome.error_message;
+        }
+        pr.error_code = code(e);
+        if (e != error_code::none) any_error = true;
+      }
+    }
+    if (req.acks == 0) {
+      ctx.send_response = false;
+      ctx.close_connection = any_error;
+    }
+    co_return resp;
+  }
+
+  // The records of one partition as one contiguous, shared buffer. The decoder normally hands us a
+  // single borrowed slice; anything else is copied once.
+  static shared_bytes contiguous(const iobuf& records) {
+    if (records.chunks().size() == 1) {
+      if (const auto* s = std::get_if<shared_bytes>(&records.chunks().front())) return *s;
+    }
+    return shared_bytes(records.linearize());
+  }
+
+  static response error_response(const request& req, int16_t, error_code e) {
+    response resp;
+    for (const auto& td : req.topic_data) {
+      auto& tr = resp.responses.emplace_back();
+      tr.name = td.name;
+      for (const auto& pd : td.partition_data) {
+        auto& pr = tr.partition_responses.emplace_back();
+        pr.index = pd.index;
+        pr.error_code = code(e);
+        pr.base_offset = -1;
+      }
+    }
+    return resp;
+  }
+};
+
+} // namespace
+
+void register_produce(handler_table& t) { register_handler<produce_handler>(t); }
+
+} // namespace gregor::server

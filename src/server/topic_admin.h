@@ -1,0 +1,43 @@
+#pragma once
+// Topic creation and the waits that follow admin requests, shared by CreateTopics and Metadata's
+// auto-creation (Kafka's ZkAdminManager / AdminZkClient).
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "gregor/protocol/error_code.h"
+#include "gregor/server/broker_services.h"
+
+namespace gregor::server {
+
+struct new_topic {
+  std::string name;
+  int32_t partitions = -1;          // -1: num.partitions
+  int16_t replication_factor = -1;  // -1: default.replication.factor
+  std::map<int32_t, std::vector<int32_t>> assignment;  // manual; then partitions/RF must be -1
+  std::map<std::string, std::string> configs;
+};
+
+struct admin_result {
+  protocol::error_code error = protocol::error_code::none;
+  std::string message;
+  std::map<int32_t, std::vector<int32_t>> assignment;
+};
+
+// Validates and (unless validate_only) writes the topic's znodes; the controller does the rest.
+boost::asio::awaitable<admin_result> create_topic(broker_services& svc, new_topic topic, bool validate_only);
+
+// Waits until every partition of `topic` has a leader in this broker's metadata (true), or the
+// timeout passes (false).
+boost::asio::awaitable<bool> wait_for_topic_online(broker_services& svc, std::string topic,
+                                                   std::chrono::milliseconds timeout);
+// Waits until `topic` is gone from this broker's metadata.
+boost::asio::awaitable<bool> wait_for_topic_gone(broker_services& svc, std::string topic,
+                                                 std::chrono::milliseconds timeout);
+
+} // namespace gregor::server
