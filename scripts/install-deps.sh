@@ -17,7 +17,7 @@ packages=(
   kcat librdkafka-dev python3-kafka python3-confluent-kafka
   python3-snappy python3-lz4 python3-zstandard
   # tools the test scripts use
-  procps psmisc netcat-openbsd python3-pytest python3-pytest-timeout
+  procps psmisc netcat-openbsd python3-pytest python3-pytest-timeout python3-kazoo
 )
 
 missing=()
