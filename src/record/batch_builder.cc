@@ -56,7 +56,8 @@ void batch_builder::add(int64_t timestamp, std::optional<bytes_view> key, std::o
     body += varint::signed_size(static_cast<int64_t>(h.key.size())) + h.key.size() +
             nullable_size(view_of(h.value));
   }
-  _records.reserve(_records.size() + varint::max_size32 + body);
+  // No reserve() here: an exact reserve per record would reallocate every time (quadratic);
+  // push_back's geometric growth keeps building linear.
   put_varint(_records, static_cast<int64_t>(body));
   _records.push_back(0);  // record attributes: unused
   put_varint(_records, timestamp_delta);

@@ -83,7 +83,8 @@ std::error_code walk_records(const batch_header& h, bytes_view area, const walk_
     }
     previous_delta = r.offset_delta;
     if (rules.require_keys && !r.key) return make_error_code(batch_errc::invalid_record);
-    if (rules.check_timestamps) {
+    // A record without a timestamp (-1, e.g. up-converted from magic 0) is exempt, as in Kafka.
+    if (rules.check_timestamps && !(h.base_timestamp == -1 && r.timestamp_delta == 0)) {
       // Wrapping arithmetic: hostile deltas must not be undefined behaviour.
       auto ts = static_cast<int64_t>(static_cast<uint64_t>(h.base_timestamp) +
                                      static_cast<uint64_t>(r.timestamp_delta));

@@ -5,8 +5,9 @@
 #include "gregor/common/logger.h"
 #include "gregor/log/partition_log.h"
 #include "gregor/record/batch_header.h"
+#include "gregor/record/record.h"
 #include "gregor/record/validate.h"
-#include "error_mapping.h"
+#include "gregor/replication/error_mapping.h"
 
 namespace gregor::replication {
 
@@ -164,8 +165,7 @@ offset_lookup partition::list_offset(int64_t timestamp, int32_t current_leader_e
   } else if (timestamp == -2) {  // earliest
     out.offset = _log->log_start_offset();
   } else if (timestamp >= 0) {
-    auto found = _log->offset_for_timestamp(timestamp);
-    if (found && found->second < visible_end) {
+    if (auto found = find_record_by_timestamp(timestamp, visible_end)) {
       out.timestamp = found->first;
       out.offset = found->second;
     }
@@ -173,6 +173,37 @@ offset_lookup partition::list_offset(int64_t timestamp, int32_t current_leader_e
     out.error = error_code::invalid_request;  // -3 (max timestamp) is not advertised yet
   }
   return out;
+}
+
+std::optional<std::pair<int64_t, int64_t>> partition::find_record_by_timestamp(int64_t timestamp,
+                                                                               int64_t visible_end) const {
+  // The log's time index finds the first batch whose max timestamp reaches `timestamp`; Kafka
+  // answers with the first RECORD at or after it, so walk that batch's records (and the next
+  // batches, if compaction left the batch without such a record).
+  auto found = _log->offset_for_timestamp(timestamp);
+  if (!found) return std::nullopt;
+  int64_t next = found->second;
+  const int64_t first_visible = _log->log_start_offset();
+  for (int batches = 0; batches < 1000 && next < visible_end; ++batches) {
+    auto data = _log->read(next, 1, visible_end, true);
+    if (!data || data->records.empty()) return std::nullopt;
+    bytes flat = data->records.linearize();
+    auto whole = record::split_batches(flat);
+    if (whole.empty()) return std::nullopt;
+    auto header = record::parse_batch_header(whole.front());
+    if (!header) return std::nullopt;
+    if (header->max_timestamp >= timestamp) {
+      auto records = record::decode_records(whole.front());
+      if (!records) return std::nullopt;
+      for (const auto& r : *records) {
+        if (r.offset >= first_visible && r.offset >= next && r.timestamp >= timestamp && r.offset < visible_end) {
+          return std::pair{r.timestamp, r.offset};
+        }
+      }
+    }
+    next = header->last_offset() + 1;
+  }
+  return std::nullopt;
 }
 
 void partition::add_waiter(const std::shared_ptr<data_waiter>& waiter) {

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -124,6 +126,8 @@ public:
 
 private:
   void notify_waiters();
+  // (timestamp, offset) of the first visible record whose timestamp is >= `timestamp`.
+  std::optional<std::pair<int64_t, int64_t>> find_record_by_timestamp(int64_t timestamp, int64_t visible_end) const;
   void update_high_watermark();
   error_code check_leader_epoch(int32_t current_leader_epoch) const;
 

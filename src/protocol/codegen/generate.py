@@ -1192,11 +1192,12 @@ def emit_test(sf):
         for sd in walk_structs(m):
             g.emit_fill(e, sd)
     for m in sf.messages:
-        e('TEST(%s_roundtrip, every_version) {' % sf.stem)
-        e.lines.pop()
         e('TEST(%s_roundtrip, %s) {' % (sf.stem, m.cxx_name))
-        e('  test_support::check_all_versions<%s>([](%s& m, int16_t v, filler& f) { fill(m, v, f); });'
-          % (m.cxx_name, m.cxx_name))
+        e('  test_support::check_all_versions(%s::min_version, %s::max_version,' % (m.cxx_name, m.cxx_name))
+        e('      [](int16_t v, uint32_t seed, bool prefixes) {')
+        e('        return test_support::run_roundtrip<%s>(' % m.cxx_name)
+        e('            [](%s& m, int16_t mv, filler& f) { fill(m, mv, f); }, v, seed, prefixes);' % m.cxx_name)
+        e('      });')
         e('}')
         e()
     e('} // namespace')

@@ -2,7 +2,11 @@
 // with sendfile), long-polling up to max_wait_ms until min_bytes are available.
 // Fetch sessions (v7+): this broker creates none; it answers every fetch in full with session id 0,
 // which clients accept (they keep sending full fetches), and refuses ids it never issued.
-// Fetch v0-3 needs down-conversion to magic 0/1 and is not served yet.
+// Old fetchers (record_conversion.h): v0-1 read magic 0 and v2-3 magic 1, so their data is read
+// into memory and down-converted (refused with UNSUPPORTED_VERSION per partition when the broker
+// sets log.message.downconversion.enable=false); v4-9 cannot read zstd, so their data is cut
+// before the first zstd batch, and a partition whose data starts with one gets
+// UNSUPPORTED_COMPRESSION_TYPE.
 
 #include <chrono>
 
@@ -13,6 +17,7 @@
 #include "gregor/protocol/messages/fetch.h"
 #include "gregor/replication/replica_manager.h"
 #include "handler.h"
+#include "record_conversion.h"
 
 namespace gregor::server {
 namespace {
@@ -26,7 +31,7 @@ struct fetch_handler {
   using request = protocol::fetch_request;
   using response = protocol::fetch_response;
   static constexpr int16_t api_key = 1;
-  static constexpr int16_t min_version = 4;
+  static constexpr int16_t min_version = 0;
   static constexpr int16_t max_version = 17;
 
   // One pass over every requested partition. Returns the bytes gathered; `any_error` tells whether a
@@ -59,6 +64,7 @@ struct fetch_handler {
       for (const auto& fp : ft.partitions) {
         auto& pr = tr.partitions.emplace_back();
         pr.partition_index = fp.partition;
+        pr.records.emplace();  // empty, never null: clients cannot parse a null record set
         pr.high_watermark = -1;
         pr.last_stable_offset = -1;
         pr.log_start_offset = -1;
@@ -74,6 +80,12 @@ struct fetch_handler {
           any_error = true;
           continue;
         }
+        if (v <= 3 && !svc.config->log_message_downconversion_enable()) {
+          // Kafka's answer to an old fetcher when conversion is disabled.
+          pr.error_code = code(error_code::unsupported_version);
+          any_error = true;
+          continue;
+        }
         if (waiter) part->add_waiter(waiter);
         replication::read_request rr;
         rr.offset = fp.fetch_offset;
@@ -83,7 +95,13 @@ struct fetch_handler {
         rr.replica_id = replica_id;
         rr.current_leader_epoch = fp.current_leader_epoch;
         topic_partition tp{name, fp.partition};
-        auto out = co_await svc.replicas->read(tp, rr);
+        replication::read_outcome out;
+        if (v <= 3) {
+          out = co_await read_downconverted(ctx, tp, rr, limit, first_with_data);
+        } else {
+          out = co_await svc.replicas->read(tp, rr);
+          if (v < 10 && out.error == error_code::none) cut_before_zstd(out);
+        }
         pr.error_code = code(out.error);
         pr.high_watermark = out.high_watermark;
         pr.last_stable_offset = out.last_stable_offset;
@@ -99,6 +117,69 @@ struct fetch_handler {
       }
     }
     co_return total;
+  }
+
+  // Fetch v0-3: reads log data and down-converts it (v0-1: magic 0, v2-3: magic 1) within `limit`
+  // bytes. v0-2 treat the limit as hard (no oversized first message: a partial one instead, from
+  // which old clients learn that their fetch size is too small); v3 returns the first message
+  // whole when this is the first partition with data. Data that converts to nothing (transaction
+  // markers, emptied batches) is skipped by reading on from the offset after it, a few times at
+  // most, so that an old consumer is not stuck at an offset it cannot see.
+  static asio::awaitable<replication::read_outcome> read_downconverted(request_context& ctx, topic_partition tp,
+                                                                       replication::read_request rr, size_t limit,
+                                                                       bool first_with_data) {
+    constexpr int max_skips = 8;
+    // The converted data is held in memory: bound what one partition reads for it.
+    constexpr size_t max_read = 32 << 20;
+    int16_t v = ctx.version();
+    int64_t fetch_offset = rr.offset;
+    bool min_one = v >= 3 && first_with_data;
+    bool hard_limit = v <= 2;
+    rr.max_bytes = static_cast<int32_t>(std::min(limit, max_read));
+    // Read the first batch even when it exceeds the limit: v3 may return it whole, v0-2 a prefix.
+    rr.min_one_batch = min_one || hard_limit;
+    int8_t magic = legacy_magic_for_fetch(v);
+    replication::read_outcome first;
+    for (int attempt = 0; attempt <= max_skips; ++attempt) {
+      auto out = co_await ctx.services.replicas->read(tp, rr);
+      if (attempt == 0) {
+        first.error = out.error;
+        first.high_watermark = out.high_watermark;
+        first.last_stable_offset = out.last_stable_offset;
+        first.log_start_offset = out.log_start_offset;
+      }
+      if (out.error != error_code::none) {
+        // A later attempt failing (leadership moved meanwhile) just ends the skipping.
+        if (attempt == 0) first.error = out.error;
+        break;
+      }
+      auto converted = downconvert_fetched(out.records, magic, fetch_offset, limit, min_one, hard_limit);
+      if (converted.error != error_code::none) {
+        if (attempt == 0) first.error = converted.error;
+        break;
+      }
+      if (!converted.records.empty() || out.records.empty() || converted.next_offset <= rr.offset) {
+        first.records = std::move(converted.records);
+        break;
+      }
+      rr.offset = converted.next_offset;
+      fetch_offset = converted.next_offset;
+    }
+    co_return first;
+  }
+
+  // Fetch v4-9 cannot read zstd: keep only the data before the first zstd batch; if the data
+  // starts with one, the partition answers UNSUPPORTED_COMPRESSION_TYPE.
+  static void cut_before_zstd(replication::read_outcome& out) {
+    if (out.records.empty()) return;
+    size_t keep = bytes_before_first_zstd(out.records);
+    if (keep == out.records.size()) return;
+    if (keep == 0) {
+      out.error = error_code::unsupported_compression_type;
+      out.records = iobuf();
+      return;
+    }
+    out.records = iobuf_prefix(out.records, keep);
   }
 
   static asio::awaitable<response> handle(request_context& ctx, request& req) {

@@ -43,6 +43,8 @@ struct list_offsets_handler {
         topic_partition tp{t.name, p.partition_index};
         auto found = co_await svc.replicas->list_offset(tp, p.timestamp,
                                                         p.current_leader_epoch, from_consumer);
+        // The partition exists (metadata says so) but is not hosted here: not the leader.
+        if (found.error == error_code::unknown_topic_or_partition) found.error = error_code::not_leader_or_follower;
         pr.error_code = code(found.error);
         if (found.error != error_code::none) continue;
         if (v == 0) {

@@ -1,12 +1,15 @@
 // Produce (key 0): validate each partition's record batch and append it through the partition's
 // owner; acks=0 gets no response (and a failure closes the connection, as Kafka does).
-// Produce v0-2 (magic 0/1 message sets) needs format conversion and is not served yet.
+// Produce v0-2 carries magic 0/1 message sets: they are up-converted here into one RecordBatch
+// v2 (record_conversion.h), which the partition then validates and appends like v3+ input.
 
 #include "gregor/metadata/metadata_cache.h"
 #include "gregor/metadata/topic_name.h"
 #include "gregor/protocol/messages/produce.h"
+#include "gregor/replication/error_mapping.h"
 #include "gregor/replication/replica_manager.h"
 #include "handler.h"
+#include "record_conversion.h"
 
 namespace gregor::server {
 namespace {
@@ -19,7 +22,7 @@ struct produce_handler {
   using request = protocol::produce_request;
   using response = protocol::produce_response;
   static constexpr int16_t api_key = 0;
-  static constexpr int16_t min_version = 3;
+  static constexpr int16_t min_version = 0;
   static constexpr int16_t max_version = 11;
 
   static asio::awaitable<response> handle(request_context& ctx, request& req) {
@@ -44,15 +47,30 @@ struct produce_handler {
         } else if (!pd.records || pd.records->empty()) {
           e = error_code::invalid_record;
         }
+        shared_bytes records;
+        if (e == error_code::none) {
+          if (ctx.version() < 3) {
+            auto converted = upconvert_produce_records(*pd.records, ctx.version());
+            if (converted) {
+              records = std::move(*converted);
+            } else {
+              e = replication::to_kafka_error(converted.error());  // v0-2 responses carry no message
+            }
+          } else {
+            // The codec borrowed the records from the request frame: one contiguous slice.
+            records = contiguous(*pd.records);
+          }
+        }
         if (e == error_code::none) {
           replication::append_request ar;
-          // The codec borrowed the records from the request frame: one contiguous slice.
-          ar.records = contiguous(*pd.records);
+          ar.records = std::move(records);
           ar.produce_version = ctx.version();
           ar.acks = req.acks;
           topic_partition tp{td.name, pd.index};
           auto outcome = co_await svc.replicas->append(tp, std::move(ar));
           e = outcome.error;
+          // The partition exists (the metadata said so) but is not hosted here: not the leader.
+          if (e == error_code::unknown_topic_or_partition) e = error_code::not_leader_or_follower;
           pr.base_offset = outcome.base_offset;
           pr.log_append_time_ms = outcome.log_append_time;
           pr.log_start_offset = outcome.log_start_offset;

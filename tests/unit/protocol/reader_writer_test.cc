@@ -1,12 +1,9 @@
 // Primitive encodings (classic vs compact), tagged sections, and bounds on hostile lengths.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fcntl.h>
-#include <new>
 #include <unistd.h>
 
 #include "gregor/protocol/messages/fetch.h"
@@ -14,19 +11,7 @@
 #include "gregor/protocol/messages/produce.h"
 #include "gregor/protocol/reader.h"
 #include "gregor/protocol/writer.h"
-
-// Tracks the largest single allocation, to prove hostile lengths are rejected before allocating.
-namespace {
-std::atomic<size_t> largest_allocation{0};
-}
-void* operator new(size_t n) {
-  size_t prev = largest_allocation.load(std::memory_order_relaxed);
-  while (n > prev && !largest_allocation.compare_exchange_weak(prev, n)) {}
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
+#include "alloc_tracker.h"
 
 namespace gregor::protocol {
 namespace {
@@ -148,9 +133,9 @@ TEST(reader, hostile_lengths_fail_without_allocating) {
   for (const auto& wire : {produce, produce2}) {
     auto r = reader_of(wire);
     produce_request req;
-    largest_allocation = 0;
+    test_support::reset_largest_allocation();
     EXPECT_FALSE(req.decode(r, 3));
-    EXPECT_LT(largest_allocation.load(), 64u * 1024u);
+    EXPECT_LT(test_support::largest_allocation(), 64u * 1024u);
   }
 }
 

@@ -123,6 +123,12 @@ TEST_F(partition_test, list_offsets) {
   EXPECT_EQ(part->list_offset(-1, -1, true).offset, 6);
   auto by_time = part->list_offset(4000, -1, true);
   EXPECT_EQ(by_time.offset, 3);
+  EXPECT_EQ(by_time.timestamp, 5000);
+  // Inside a batch: the first RECORD with a timestamp >= t, not the batch's first offset.
+  auto inside = part->list_offset(5001, -1, true);
+  EXPECT_EQ(inside.offset, 4);
+  EXPECT_EQ(inside.timestamp, 5001);
+  EXPECT_EQ(part->list_offset(1001, -1, true).offset, 1);
   EXPECT_EQ(part->list_offset(999999, -1, true).offset, -1);
   EXPECT_EQ(part->list_offset(-1, -1, true).leader_epoch, 3);
 }

@@ -1,0 +1,162 @@
+#pragma once
+// gregor::client::client — a small asynchronous Kafka client over our generated codecs.
+//
+// It bootstraps from a broker list, negotiates API versions per connection, keeps a metadata cache
+// (brokers, controller, leaders) and routes each request: admin requests to the controller,
+// Produce/ListOffsets/Fetch to each partition's leader. Retriable failures (NOT_CONTROLLER,
+// NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, lost connections, ...) refresh the metadata and
+// are retried with a short backoff until the operation's deadline.
+//
+// Threading: not thread-safe. Use it from coroutines on the executor given to the constructor,
+// one operation at a time (operations share the connection slots and the metadata cache).
+// sync_client wraps it for blocking callers.
+//
+// Lifetime: the executor must outlive the client. Destroying or close()-ing the client closes
+// every connection; an operation in flight then fails with a connection error.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "gregor/client/bootstrap.h"
+#include "gregor/client/cluster_metadata.h"
+#include "gregor/client/types.h"
+#include "gregor/common/result.h"
+
+namespace gregor::client {
+
+namespace asio = boost::asio;
+
+class node_connection;
+
+struct client_options {
+  std::vector<broker_address> bootstrap_servers;
+  std::string client_id = "gregor-client";
+  std::chrono::milliseconds connect_timeout{10'000};
+  // Bound on each round trip beyond the request's own timeout field.
+  std::chrono::milliseconds request_timeout{30'000};
+  std::chrono::milliseconds retry_backoff{100};
+};
+
+// DescribeConfigs outcome for one topic.
+struct topic_configs {
+  std::string topic;
+  std::error_code error;  // kafka category
+  std::string message;
+  std::vector<config_entry> entries;  // in the broker's order
+};
+
+// A topic as kafka-topics --describe shows it.
+struct topic_description {
+  topic_info topic;                   // partitions, leaders, replicas, ISR (Metadata)
+  std::vector<config_entry> configs;  // the entries that are not defaults (DescribeConfigs), in broker order
+};
+
+class client {
+public:
+  client(asio::any_io_executor ex, client_options options);
+  ~client();
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  const client_options& options() const { return _options; }
+
+  // Connects to the first bootstrap broker that answers and loads the cluster's metadata (all
+  // topics). Other operations call it implicitly when nothing is connected yet.
+  // Errors: no_broker_reachable (with the last connect error logged at debug level).
+  asio::awaitable<result<void>> bootstrap();
+
+  // Metadata for `topics` (nullopt: every topic), merged into the cache and returned.
+  asio::awaitable<result<cluster_metadata>> refresh_metadata(std::optional<std::vector<std::string>> topics,
+                                                            bool allow_auto_topic_creation = false);
+  // The cache as of the last refresh.
+  const cluster_metadata& metadata() const { return _metadata; }
+
+  // CreateTopics / DeleteTopics / CreatePartitions at the controller. `timeout` is the request's
+  // timeout_ms (the broker waits up to it for the change to take effect) and bounds the retries.
+  // Per-topic outcomes come back in the result; the outer error is for failures of the whole call.
+  asio::awaitable<result<std::vector<topic_result>>> create_topics(std::vector<new_topic> topics,
+                                                                   std::chrono::milliseconds timeout,
+                                                                   bool validate_only = false);
+  asio::awaitable<result<std::vector<topic_result>>> delete_topics(std::vector<std::string> topics,
+                                                                   std::chrono::milliseconds timeout);
+  asio::awaitable<result<std::vector<topic_result>>> create_partitions(std::vector<new_partitions> topics,
+                                                                       std::chrono::milliseconds timeout);
+
+  // Names of every topic, sorted; internal topics only when `include_internal`.
+  asio::awaitable<result<std::vector<std::string>>> list_topics(bool include_internal = true);
+
+  // Metadata plus (when `with_configs`) DescribeConfigs of the named topics, in the given order.
+  // A topic that does not exist fails the call with UNKNOWN_TOPIC_OR_PARTITION (kafka category);
+  // so does a topic whose configs cannot be described (that topic's error).
+  asio::awaitable<result<std::vector<topic_description>>> describe_topics(std::vector<std::string> topics,
+                                                                          bool with_configs = true);
+
+  // DescribeConfigs for topics (sent to any broker).
+  asio::awaitable<result<std::vector<topic_configs>>> describe_topic_configs(std::vector<std::string> topics);
+
+  // Sends each batch to its partition's leader (one batch per partition per request; batches of
+  // the same partition go in the given order). acks 0, 1 or -1. Retriable errors are retried until
+  // `timeout` (the delivery deadline); each request asks the broker to wait at most
+  // min(timeout, request_timeout) for its acks. Each batch's outcome is returned (same order as
+  // given).
+  asio::awaitable<result<std::vector<produce_result>>> produce(std::vector<produce_batch> batches, int16_t acks,
+                                                               std::chrono::milliseconds timeout);
+
+  // ListOffsets for the partitions of one topic at `timestamp` (latest_timestamp,
+  // earliest_timestamp, or a time in ms). Retries until request_timeout. Returns partition ->
+  // offset; fails with the first non-retriable partition error.
+  asio::awaitable<result<std::map<int32_t, int64_t>>> list_offsets(std::string topic, std::vector<int32_t> partitions,
+                                                                   int64_t timestamp,
+                                                                   isolation_level isolation = isolation_level::read_uncommitted);
+
+  // One Fetch round: the partitions of `topic` from the given offsets, one request per leader.
+  // Not retried: per-partition errors (including an unreachable leader) are returned so that the
+  // caller can refresh metadata and try again.
+  asio::awaitable<result<std::vector<fetched_partition>>> fetch(std::string topic, std::map<int32_t, int64_t> offsets,
+                                                                fetch_options options);
+
+  // Closes every connection. Idempotent.
+  void close();
+
+  // Work of one admin call (only the member matching `kind` is used).
+  enum class admin_kind { create_topics, delete_topics, create_partitions };
+  struct admin_work {
+    admin_kind kind = admin_kind::create_topics;
+    std::vector<new_topic> create;
+    std::vector<std::string> remove;
+    std::vector<new_partitions> grow;
+    bool validate_only = false;
+  };
+
+private:
+  using node_ptr = std::shared_ptr<node_connection>;
+  asio::awaitable<result<node_ptr>> connection_to(int32_t node_id);
+  asio::awaitable<result<node_ptr>> any_connection();
+  asio::awaitable<void> sleep(std::chrono::milliseconds d);
+  asio::awaitable<result<std::vector<topic_result>>> admin(admin_work work, std::chrono::milliseconds timeout);
+  asio::awaitable<result<std::vector<topic_result>>> admin_attempt(node_ptr node, admin_work work,
+                                                                   std::chrono::milliseconds timeout);
+  asio::awaitable<std::vector<produce_result>> produce_to_leader(int32_t leader, std::vector<produce_batch> batches,
+                                                                 int16_t acks, std::chrono::milliseconds timeout);
+  asio::awaitable<std::vector<fetched_partition>> fetch_from_leader(int32_t leader, std::string topic,
+                                                                    std::map<int32_t, int64_t> offsets,
+                                                                    fetch_options options);
+
+  asio::any_io_executor _executor;
+  client_options _options;
+  cluster_metadata _metadata;
+  bool _bootstrapped = false;
+  // Open connections by broker id; bootstrap connections use ids -1, -2, ... (before the
+  // metadata names the brokers).
+  std::map<int32_t, node_ptr> _nodes;
+};
+
+} // namespace gregor::client

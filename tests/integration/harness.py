@@ -1,0 +1,354 @@
+"""Processes for the integration tests: a ZooKeeper server and Gregor brokers.
+
+Every process is started by PID and stopped by PID (terminate, then kill); nothing here ever looks
+processes up by name. Ports come from the kernel (bind to port 0, read it back, close), so tests can
+run next to other work on the machine.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+ZOOKEEPER_JAR = "/usr/share/java/zookeeper.jar"
+ZKCLI = "/usr/share/zookeeper/bin/zkCli.sh"
+
+
+def free_port():
+    """A TCP port that was free a moment ago on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ProcessExited(RuntimeError):
+    """Raised by readiness probes when the process died: waiting longer cannot help."""
+
+
+def wait_until(predicate, timeout, interval=0.1, what="condition"):
+    """Polls predicate() until it returns a truthy value; returns that value or raises TimeoutError.
+    Exceptions from predicate() are retried, except ProcessExited, which propagates at once."""
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except ProcessExited:
+            raise
+        except Exception as e:  # noqa: BLE001 - the predicate may fail while a server is starting
+            last_error = e
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what} (last error: {last_error!r})")
+
+
+def tail(path, max_bytes=20000):
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        return f"<cannot read {path}: {e}>"
+    return data[-max_bytes:].decode("utf-8", "replace")
+
+
+class ManagedProcess:
+    """A child process whose output goes to a log file. stop() is idempotent."""
+
+    def __init__(self, argv, log_path, env=None, cwd=None):
+        self.argv = argv
+        self.log_path = Path(log_path)
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT, env=env, cwd=cwd,
+                                     start_new_session=True)
+        self.pid = self.proc.pid
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def send_signal(self, sig):
+        if self.alive():
+            self.proc.send_signal(sig)
+
+    def wait(self, timeout):
+        return self.proc.wait(timeout=timeout)
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        """Sends sig, waits up to timeout, then SIGKILLs. Returns the exit code."""
+        if self.alive():
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self._log.close()
+        return self.proc.returncode
+
+    def log_text(self):
+        self._log.flush()
+        return tail(self.log_path)
+
+
+# ---------------------------------------------------------------------------------------- ZooKeeper
+
+class ZooKeeper:
+    """A standalone ZooKeeper server (Debian's package) on a free port."""
+
+    def __init__(self, workdir):
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.proc = None
+
+    @property
+    def connect(self):
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout=60):
+        data = self.workdir / "data"
+        data.mkdir(exist_ok=True)
+        cfg = self.workdir / "zoo.cfg"
+        cfg.write_text("\n".join([
+            "tickTime=500",
+            f"dataDir={data}",
+            f"clientPort={self.port}",
+            "clientPortAddress=127.0.0.1",
+            "admin.enableServer=false",
+            "maxClientCnxns=0",
+            "4lw.commands.whitelist=*",
+            "initLimit=10",
+            "syncLimit=5",
+            "",
+        ]))
+        argv_port = self.port
+        # zookeeper.jar's manifest carries its own Class-Path (Debian), so the jar alone suffices.
+        argv = ["java", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dzookeeper.admin.enableServer=false", "-cp", ZOOKEEPER_JAR,
+                "org.apache.zookeeper.server.quorum.QuorumPeerMain", str(cfg)]
+        for attempt in range(3):
+            self.proc = ManagedProcess(argv, self.workdir / "zookeeper.log")
+            try:
+                wait_until(lambda: self.four_letter("ruok") == "imok", timeout, 0.2, "ZooKeeper ruok")
+                wait_until(lambda: "Mode:" in self.four_letter("srvr"), timeout, 0.2, "ZooKeeper srvr Mode")
+                return self
+            except (TimeoutError, ProcessExited) as e:
+                log = self.proc.log_text()
+                exited = not self.proc.alive()
+                self.stop()
+                # An early exit is most likely a port taken since free_port(): retry on another.
+                if exited and attempt < 2:
+                    self.port = free_port()
+                    cfg.write_text(cfg.read_text().replace(f"clientPort={argv_port}", f"clientPort={self.port}"))
+                    argv_port = self.port
+                    continue
+                raise RuntimeError(f"ZooKeeper did not start ({e}); log:\n{log}")
+
+    def four_letter(self, cmd, timeout=2.0):
+        if self.proc is not None and not self.proc.alive():
+            raise ProcessExited(f"ZooKeeper exited:\n{self.proc.log_text()}")
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
+            s.sendall(cmd.encode())
+            chunks = []
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        return b"".join(chunks).decode("utf-8", "replace")
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.stop(signal.SIGTERM, timeout=10)
+
+
+class ZkClient:
+    """Reads ZooKeeper for assertions: python3-kazoo when importable, else zkCli.sh (slow, ~1 s/call)."""
+
+    def __init__(self, connect):
+        self.connect = connect
+        self._kazoo = None
+        try:
+            from kazoo.client import KazooClient  # type: ignore
+        except ImportError:
+            KazooClient = None
+        if KazooClient is not None:
+            self._kazoo = KazooClient(hosts=connect, timeout=10)
+            self._kazoo.start(timeout=15)
+
+    def close(self):
+        if self._kazoo is not None:
+            self._kazoo.stop()
+            self._kazoo.close()
+
+    def exists(self, path):
+        if self._kazoo is not None:
+            return self._kazoo.exists(path) is not None
+        out = self._cli("stat", path)
+        if "Node does not exist" in out or "NoNode" in out:
+            return False
+        if "cZxid" in out:
+            return True
+        raise RuntimeError(f"unexpected zkCli output for stat {path}:\n{out}")
+
+    def children(self, path):
+        if self._kazoo is not None:
+            return sorted(self._kazoo.get_children(path))
+        out = self._cli("ls", path)
+        for line in reversed(out.splitlines()):
+            line = line.strip()
+            if line.startswith("[") and line.endswith("]"):
+                inner = line[1:-1].strip()
+                return sorted(x.strip() for x in inner.split(",") if x.strip())
+        raise RuntimeError(f"unexpected zkCli output for ls {path}:\n{out}")
+
+    def ensure_path(self, path):
+        if self._kazoo is not None:
+            self._kazoo.ensure_path(path)
+            return
+        prefix = ""
+        for part in path.strip("/").split("/"):
+            prefix += "/" + part
+            self._cli("create", prefix, "")
+
+    def get(self, path):
+        if self._kazoo is not None:
+            data, _ = self._kazoo.get(path)
+            return data
+        lines = [ln for ln in self._cli("get", path).splitlines() if ln.strip()]
+        if not lines or "Node does not exist" in lines[-1]:
+            raise RuntimeError(f"zkCli get {path} failed: {lines[-3:]}")
+        return lines[-1].encode()
+
+    def _cli(self, *args):
+        res = subprocess.run([ZKCLI, "-server", self.connect, *args], capture_output=True, text=True,
+                             timeout=60)
+        return res.stdout + res.stderr
+
+
+# ---------------------------------------------------------------------------------------- broker
+
+def gregor_binary():
+    build = os.environ.get("GREGOR_BUILD_DIR")
+    if build:
+        return Path(build) / "bin" / "gregor-server"
+    root = Path(__file__).resolve().parents[2]
+    for candidate in (root / "build" / "bin" / "gregor-server", root / "build-lead" / "bin" / "gregor-server"):
+        if candidate.exists():
+            return candidate
+    return root / "build" / "bin" / "gregor-server"
+
+
+class Broker:
+    """One gregor-server process. The configuration (and the port) survive restart()."""
+
+    def __init__(self, workdir, zk_connect, broker_id=0, extra_props=None, binary=None):
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.broker_id = broker_id
+        self.port = free_port()
+        self.log_dir = self.workdir / "data"
+        self.zk_connect = zk_connect
+        self.binary = Path(binary) if binary else gregor_binary()
+        self.props = {
+            "broker.id": str(broker_id),
+            "listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "log.dirs": str(self.log_dir),
+            "zookeeper.connect": zk_connect,
+            "num.partitions": "1",
+            "default.replication.factor": "1",
+            "offsets.topic.replication.factor": "1",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "group.initial.rebalance.delay.ms": "0",
+            "num.network.threads": "2",
+            "num.io.threads": "2",
+            "zookeeper.session.timeout.ms": "6000",
+        }
+        if extra_props:
+            self.props.update({k: str(v) for k, v in extra_props.items()})
+        self.config_path = self.workdir / "server.properties"
+        self.log_path = self.workdir / "broker.log"
+        self.proc = None
+        self.exit_codes = []
+
+    @property
+    def bootstrap(self):
+        return f"127.0.0.1:{self.port}"
+
+    def write_config(self):
+        self.config_path.write_text("".join(f"{k}={v}\n" for k, v in self.props.items()))
+
+    def start(self, timeout=60):
+        """Starts the broker and waits until it answers Metadata listing itself.
+
+        On the first start only, a port taken by someone else between free_port() and the bind
+        (the broker exits at once, naming the address) is replaced and the start retried."""
+        if not self.binary.exists():
+            raise RuntimeError(f"broker binary {self.binary} is missing (set GREGOR_BUILD_DIR)")
+        attempts = 1 if self.exit_codes else 3
+        for attempt in range(attempts):
+            try:
+                return self._start_once(timeout)
+            except RuntimeError as e:
+                lost_port = "in use" in str(e).lower() and not self.alive()
+                if not lost_port or attempt == attempts - 1:
+                    raise
+                self.proc = None
+                self.port = free_port()
+                self.props["listeners"] = f"PLAINTEXT://127.0.0.1:{self.port}"
+
+    def _start_once(self, timeout):
+        self.write_config()
+        env = dict(os.environ)
+        env.setdefault("GREGOR_LOG_LEVEL", "info")
+        with open(self.log_path, "ab") as f:
+            f.write(f"\n===== starting {self.binary} {self.config_path} at {time.strftime('%X')} =====\n"
+                    .encode())
+        self.proc = ManagedProcess([str(self.binary), str(self.config_path)], self.log_path, env=env)
+        try:
+            wait_until(self._ready, timeout, 0.1, f"broker {self.broker_id} to answer Metadata")
+        except ProcessExited:
+            raise
+        except TimeoutError as e:
+            raise RuntimeError(f"broker {self.broker_id} did not become ready: {e}\nlog:\n{self.log_text()}")
+        return self
+
+    def _ready(self):
+        if not self.proc.alive():
+            raise ProcessExited(f"broker exited with {self.proc.proc.returncode}:\n{self.log_text()}")
+        # Imported here: wire.py is a sibling module, and harness.py must import without pytest.
+        import wire
+        md = wire.metadata_v1(self.bootstrap, timeout=2.0)
+        return any(b["node_id"] == self.broker_id for b in md["brokers"])
+
+    def alive(self):
+        return self.proc is not None and self.proc.alive()
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        """Stops the broker; returns its exit code (None if it was never started)."""
+        if self.proc is None:
+            return None
+        code = self.proc.stop(sig, timeout)
+        self.exit_codes.append(code)
+        self.proc = None
+        return code
+
+    def kill9(self):
+        return self.stop(signal.SIGKILL, timeout=10)
+
+    def restart(self, timeout=60):
+        self.stop()
+        return self.start(timeout)
+
+    def log_text(self):
+        return tail(self.log_path)
+
+    def partition_dir(self, topic, partition):
+        return self.log_dir / f"{topic}-{partition}"
+
+
+def kcat_available():
+    return shutil.which("kcat") is not None
