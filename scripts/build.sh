@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# ccache (when installed) keys on paths relative to the repository, so clones share one cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+
 kind=${1:-release}
 shift || true
 case "$kind" in

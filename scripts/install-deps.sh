@@ -15,7 +15,7 @@ packages=(
   zookeeper default-jre-headless
   # real Kafka clients used by the integration tests and benchmarks
   kcat librdkafka-dev python3-kafka python3-confluent-kafka
-  python3-snappy python3-lz4 python3-zstandard
+  python3-snappy python3-lz4 python3-zstandard python3-xxhash
   # tools the test scripts use
   procps psmisc netcat-openbsd python3-pytest python3-pytest-timeout python3-kazoo
 )
