@@ -6,7 +6,7 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   # at -O3: GCC bugs 105329, 105651; Asio coroutine frames under ASan: mismatched-new-delete), so
   # these few are warnings we cannot act on.
   target_compile_options(gregor_warnings INTERFACE -Wno-maybe-uninitialized -Wno-restrict -Wno-stringop-overflow -Wno-array-bounds
-    -Wno-mismatched-new-delete)
+    -Wno-mismatched-new-delete -Wno-stringop-overread)
 endif()
 
 # gregor_module(<name> SOURCES ... DEPS ...): a static library gregor_<name> whose public
