@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian 12 machine to a running single-broker Gregor cluster:
 #   scripts/quickstart.sh        install packages, build (Release), start ZooKeeper on 127.0.0.1:2181
-#                                (data under .quickstart/) and one broker from config/server.properties
-#                                on 127.0.0.1:9092, then print what to try next
+#                                and one broker from config/server.properties on 127.0.0.1:9092, then
+#                                print what to try next
+# All state (ZooKeeper's data, the broker's log.dirs, logs, PID files) lives under .quickstart/
+# (or $GREGOR_QUICKSTART_DIR), so ZooKeeper's cluster id and the broker's meta.properties always
+# belong together; delete that directory to start from scratch.
 #   scripts/quickstart.sh stop   stop the broker (clean shutdown) and ZooKeeper
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-state=$root/.quickstart
+state=${GREGOR_QUICKSTART_DIR:-$root/.quickstart}
 zk_port=2181
 broker_port=9092
 
@@ -71,7 +74,8 @@ if alive "$state/gregorServer.pid"; then
   echo "broker already running (pid $(cat "$state/gregorServer.pid"))"
 else
   : >"$state/gregorServer.out"
-  LOG_DIR=$state "$root/scripts/kafka-server-start.sh" -daemon "$root/config/server.properties"
+  LOG_DIR=$state "$root/scripts/kafka-server-start.sh" -daemon "$root/config/server.properties" \
+    --override "log.dirs=$state/gregor-logs"
   if ! wait_for 60 "the broker" broker_ok; then
     tail -20 "$state/gregorServer.out" >&2
     exit 1
@@ -85,7 +89,7 @@ Gregor is running. Try it (the same commands as Kafka's quickstart):
 
   scripts/kafka-topics.sh --create --topic quickstart-events --partitions 3 --replication-factor 1 --bootstrap-server 127.0.0.1:9092
   scripts/kafka-topics.sh --describe --topic quickstart-events --bootstrap-server 127.0.0.1:9092
-  echo -e "first event\nsecond event" | scripts/kafka-console-producer.sh --topic quickstart-events --bootstrap-server 127.0.0.1:9092
+  printf 'first event\nsecond event\n' | scripts/kafka-console-producer.sh --topic quickstart-events --bootstrap-server 127.0.0.1:9092
   scripts/kafka-console-consumer.sh --topic quickstart-events --from-beginning --max-messages 2 --bootstrap-server 127.0.0.1:9092
 
 Stop everything with: scripts/quickstart.sh stop
