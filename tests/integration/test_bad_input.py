@@ -85,8 +85,14 @@ def test_frame_at_the_limit_is_read(tough_broker):
         resp = c.recv_frame()
         assert struct.unpack(">i", resp[:4])[0] == 5
     with wire.Connection(tough_broker.bootstrap) as c:
-        c.send_raw(wire.frame(payload + b"\x00"))  # one byte over
-        assert c.wait_closed(5.0)
+        # One byte over: the broker closes as soon as it has read the size prefix, so the rest of
+        # the send may already fail with EPIPE/ECONNRESET; either way the connection must close.
+        try:
+            c.send_raw(wire.frame(payload + b"\x00"))
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        else:
+            assert c.wait_closed(5.0)
     _still_serves(tough_broker)
 
 
