@@ -43,6 +43,9 @@ struct request_context {
   int16_t version() const { return header.api_version; }
 };
 
+// A Kafka error code as the int16 that response fields carry.
+inline int16_t code(protocol::error_code e) { return static_cast<int16_t>(e); }
+
 struct api_handler {
   int16_t min_version = 0;
   int16_t max_version = -1;  // -1: not served

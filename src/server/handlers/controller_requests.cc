@@ -14,8 +14,6 @@ namespace {
 
 using protocol::error_code;
 
-int16_t code(error_code e) { return static_cast<int16_t>(e); }
-
 error_code fence(request_context& ctx, int32_t controller_epoch, int64_t broker_epoch) {
   auto& svc = ctx.services;
   if (broker_epoch >= 0 && broker_epoch < svc.broker_epoch.load()) return error_code::stale_broker_epoch;

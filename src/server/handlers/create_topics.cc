@@ -18,8 +18,6 @@ namespace {
 
 using protocol::error_code;
 
-int16_t code(error_code e) { return static_cast<int16_t>(e); }
-
 struct create_topics_handler {
   using request = protocol::create_topics_request;
   using response = protocol::create_topics_response;

@@ -15,8 +15,6 @@ namespace {
 
 using protocol::error_code;
 
-int16_t code(error_code e) { return static_cast<int16_t>(e); }
-
 struct delete_topics_handler {
   using request = protocol::delete_topics_request;
   using response = protocol::delete_topics_response;

@@ -17,8 +17,6 @@ using protocol::error_code;
 using result_entry = protocol::describe_configs_response::describe_configs_result;
 using config_entry = result_entry::describe_configs_resource_result;
 
-int16_t code(error_code e) { return static_cast<int16_t>(e); }
-
 // Kafka's ConfigSource ids.
 constexpr int8_t source_dynamic_topic = 1;
 constexpr int8_t source_static_broker = 4;

@@ -25,8 +25,6 @@ namespace {
 using protocol::error_code;
 using topic_response = protocol::fetch_response::fetchable_topic_response;
 
-int16_t code(error_code e) { return static_cast<int16_t>(e); }
-
 struct fetch_handler {
   using request = protocol::fetch_request;
   using response = protocol::fetch_response;

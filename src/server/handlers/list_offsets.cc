@@ -11,8 +11,6 @@ namespace {
 
 using protocol::error_code;
 
-int16_t code(error_code e) { return static_cast<int16_t>(e); }
-
 struct list_offsets_handler {
   using request = protocol::list_offsets_request;
   using response = protocol::list_offsets_response;

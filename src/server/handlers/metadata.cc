@@ -16,8 +16,6 @@ namespace {
 using protocol::error_code;
 using response_topic = protocol::metadata_response::metadata_response_topic;
 
-int16_t code(error_code e) { return static_cast<int16_t>(e); }
-
 struct metadata_handler {
   using request = protocol::metadata_request;
   using response = protocol::metadata_response;

@@ -16,8 +16,6 @@ namespace {
 
 using protocol::error_code;
 
-int16_t code(error_code e) { return static_cast<int16_t>(e); }
-
 struct produce_handler {
   using request = protocol::produce_request;
   using response = protocol::produce_response;
