@@ -68,6 +68,7 @@ struct controller::impl : std::enable_shared_from_this<impl> {
       _opts(std::move(opts)),
       _channels(_strand, _opts.request_timeout),
       _retry_timer(_strand),
+      _idle(_strand),
       _log(get_logger("controller")) {}
 
   strand _strand;
@@ -75,6 +76,7 @@ struct controller::impl : std::enable_shared_from_this<impl> {
   controller_options _opts;
   channel_manager _channels;
   asio::steady_timer _retry_timer;
+  asio::steady_timer _idle;  // cancelled whenever the event loop goes idle (shutdown waits on it)
   std::shared_ptr<spdlog::logger> _log;
 
   controller_context _ctx;
@@ -117,6 +119,7 @@ struct controller::impl : std::enable_shared_from_this<impl> {
       if (failed) co_await self->resign_in_zk();
     }
     self->_draining = false;
+    self->_idle.cancel();
   }
 
   zk::watcher watcher_for(event e) {
@@ -688,6 +691,13 @@ asio::awaitable<void> stop_on_strand(std::shared_ptr<controller::impl> self) {
   self->_stopped = true;
   self->_queue.clear();
   self->_retry_timer.cancel();
+  // An event may be suspended half-way (a fail-over waiting on ZooKeeper). Let it finish before
+  // resigning: clearing the controller state under it would leave it reading a claim that is gone.
+  // ZooKeeper operations end within the session timeout, so this wait is bounded.
+  while (self->_draining) {
+    self->_idle.expires_at(asio::steady_timer::time_point::max());
+    co_await self->_idle.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
   co_await self->resign_in_zk();
   self->_channels.stop_all();
 }

@@ -2,6 +2,7 @@
 data through both, controller failover and a broker coming back."""
 
 import json
+import time
 import signal
 
 import pytest
@@ -84,3 +85,37 @@ def test_produce_to_the_wrong_broker_is_not_leader(broker_factory, zk):
         fetched = wire.fetch_v4(c, "pinned", p_on_0, 0)
     got = (resp["responses"][0]["partitions"][0]["error_code"], lo[p_on_0][0], fetched["error_code"])
     assert got == (6, 6, 6)  # NOT_LEADER_OR_FOLLOWER everywhere
+
+
+def _controller_id(zk):
+    return json.loads(zk.get("/controller"))["brokerid"] if zk.exists("/controller") else None
+
+
+def test_sigterm_during_controller_failover_exits_cleanly(broker_factory, zk):
+    """A broker told to stop while its controller fail-over is still reading ZooKeeper finishes the
+    fail-over step it is in, resigns and exits 0 (it once read a claim the shutdown had cleared)."""
+    b0 = broker_factory(broker_id=0)
+    b1 = broker_factory(broker_id=1)
+    harness.wait_until(lambda: zk.children("/brokers/ids") == ["0", "1"], 30, 0.2, "both registrations")
+    admin = clients.admin(b0.bootstrap)
+    from confluent_kafka.admin import NewTopic
+    names = [f"many-{i}" for i in range(40)]
+    fs = admin.create_topics([NewTopic(n, 2, 1) for n in names], operation_timeout=30, request_timeout=30)
+    for f in fs.values():
+        f.result(30)
+    brokers = {0: b0, 1: b1}
+    for round_no in range(4):
+        old = harness.wait_until(lambda: (_controller_id(zk),) if _controller_id(zk) is not None else None,
+                                 30, 0.05, "a controller")[0]
+        new = 1 - old
+        def elections(b):
+            return b.log_path.read_text(errors="replace").count("is the controller")
+        marker_count = elections(brokers[new])
+        assert brokers[old].stop(signal.SIGTERM) == 0
+        # Stop the new controller at a different point of its fail-over each round.
+        harness.wait_until(lambda: elections(brokers[new]) > marker_count,
+                           30, 0.005, "the survivor to win the election")
+        time.sleep(0.01 * round_no)
+        assert brokers[new].stop(signal.SIGTERM) == 0, brokers[new].log_text()
+        brokers[0].start()
+        brokers[1].start()
