@@ -43,6 +43,7 @@ struct entry_header {
   int32_t last_offset_delta = 0;  // v2 only
   int64_t max_timestamp = -1;     // v2 max timestamp, v1 timestamp, v0 -1
   int32_t record_count = 1;       // v2 only
+  int32_t partition_leader_epoch = -1;  // v2 only
 
   int64_t first_offset() const { return offset; }
   int64_t last_offset() const { return magic >= 2 ? offset + last_offset_delta : offset; }
@@ -67,6 +68,7 @@ inline std::optional<entry_header> decode_entry_header(bytes_view data) {
     h.last_offset_delta = load_be<int32_t>(data.data() + last_offset_delta_offset);
     h.max_timestamp = load_be<int64_t>(data.data() + max_timestamp_offset);
     h.record_count = load_be<int32_t>(data.data() + record_count_offset);
+    h.partition_leader_epoch = load_be<int32_t>(data.data() + partition_leader_epoch_offset);
     if (h.last_offset_delta < 0) return std::nullopt;
     return h;
   case 1:

@@ -18,6 +18,17 @@ namespace {
 
 std::filesystem::path top_file(const std::filesystem::path& dir, std::string_view name) { return dir / std::string(name); }
 
+// One checkpoint of a log dir. A malformed file is logged and read as empty, as Kafka does: for the
+// recovery point that means recovering every segment, never trusting a bad value.
+offset_map read_checkpoint_or_empty(const std::filesystem::path& dir, std::string_view name) {
+  auto path = top_file(dir, name);
+  auto offsets = read_offset_checkpoint(path);
+  if (offsets) return std::move(*offsets);
+  get_logger("log")->warn("log dir {}: cannot read {} ({}); ignoring it", dir.string(), path.string(),
+                          offsets.error().message());
+  return {};
+}
+
 } // namespace
 
 log_manager::log_manager(std::vector<std::filesystem::path> dirs, log_config defaults, clock& clk)
@@ -137,14 +148,9 @@ result<void> log_manager::startup_dir(size_t index, int32_t broker_id, const std
 
   d.clean_shutdown = std::filesystem::exists(top_file(d.path, filenames::clean_shutdown_file), ec);
 
-  auto start_path = top_file(d.path, filenames::log_start_offset_checkpoint_file);
-  auto start_offsets = read_offset_checkpoint(start_path);
-  if (!start_offsets) {
-    return fail(start_offsets.error(),
-                "log dir " + where + ": cannot read " + start_path.string() + ": " + start_offsets.error().message());
-  }
-  // TODO(recovery issue): recovery-point-offset-checkpoint and the clean-shutdown flag drive
-  // per-segment recovery (§8); partition_log::open currently repairs only the last segment.
+  const offset_map recovery_points = read_checkpoint_or_empty(d.path, filenames::recovery_point_checkpoint_file);
+  const offset_map start_offsets = read_checkpoint_or_empty(d.path, filenames::log_start_offset_checkpoint_file);
+  const offset_map high_watermarks = read_checkpoint_or_empty(d.path, filenames::replication_offset_checkpoint_file);
 
   auto listing = detail::list_dir(d.path);
   if (!listing) return fail(listing.error(), "log dir " + where + ": cannot list: " + listing.error().message());
@@ -187,15 +193,22 @@ result<void> log_manager::startup_dir(size_t index, int32_t broker_id, const std
       return fail(make_error_code(errc::duplicate_partition),
                   "partition " + parsed->tp.to_string() + " found in both " + other_dir + " and " + where);
     }
-    auto log = partition_log::open(child, parsed->tp, _defaults, _clk);
-    if (!log) {
-      return fail(log.error(), "log dir " + where + ": cannot load " + name + ": " + log.error().message());
-    }
-    if (auto it = start_offsets->find(parsed->tp); it != start_offsets->end()) {
-      (*log)->maybe_increment_log_start_offset(it->second);
+    recovery_hint hint;
+    hint.clean_shutdown = d.clean_shutdown;
+    if (auto it = recovery_points.find(parsed->tp); it != recovery_points.end()) hint.recovery_point = it->second;
+    if (auto it = start_offsets.find(parsed->tp); it != start_offsets.end()) hint.log_start_offset = it->second;
+    std::string why;
+    auto log = partition_log::open(child, parsed->tp, _defaults, _clk, hint, &why);
+    if (!log) return fail(log.error(), "log dir " + where + ": cannot load partition " + name + ": " + why);
+    entry e{std::move(*log), index};
+    e.recovery_point = e.log->recovery_point();
+    e.log_start_offset = e.log->log_start_offset();
+    e.first_segment_base = e.log->first_segment_base_offset();
+    if (auto it = high_watermarks.find(parsed->tp); it != high_watermarks.end()) {
+      e.high_watermark = std::clamp(it->second, e.log_start_offset, e.log->log_end_offset());
     }
     std::lock_guard lock(_mutex);
-    _logs.emplace(parsed->tp, entry{std::move(*log), index});
+    _logs.emplace(parsed->tp, std::move(e));
   }
   d.loaded = true;
   logger->info("log dir {}: loaded (previous shutdown {})", where, d.clean_shutdown ? "clean" : "unclean");
@@ -231,7 +244,11 @@ result<partition_log*> log_manager::get_or_create(const topic_partition& tp, con
   }
   (void)detail::fsync_dir(_dirs[chosen].path);
   partition_log* raw = log->get();
-  _logs.emplace(tp, entry{std::move(*log), chosen});
+  entry e{std::move(*log), chosen};
+  e.recovery_point = raw->recovery_point();
+  e.log_start_offset = raw->log_start_offset();
+  e.first_segment_base = raw->first_segment_base_offset();
+  _logs.emplace(tp, std::move(e));
   return raw;
 }
 
@@ -275,6 +292,7 @@ bool log_manager::had_clean_shutdown(const std::filesystem::path& dir) const {
 }
 
 void log_manager::shutdown() {
+  std::lock_guard write_lock(_checkpoint_mutex);
   std::map<topic_partition, entry> logs;
   {
     std::lock_guard lock(_mutex);
@@ -285,11 +303,16 @@ void log_manager::shutdown() {
   auto logger = get_logger("log");
   std::vector<offset_map> recovery_points(_dirs.size());
   std::vector<offset_map> start_offsets(_dirs.size());
+  std::vector<offset_map> high_watermarks(_dirs.size());
   for (auto& [tp, e] : logs) {
-    e.log->close();
+    e.log->close();  // every owner has stopped: the log's own values are final
     recovery_points[e.dir_index][tp] = e.log->recovery_point();
     if (e.log->log_start_offset() > e.log->first_segment_base_offset()) {
       start_offsets[e.dir_index][tp] = e.log->log_start_offset();
+    }
+    if (e.high_watermark >= 0) {
+      high_watermarks[e.dir_index][tp] =
+        std::clamp(e.high_watermark, e.log->log_start_offset(), e.log->log_end_offset());
     }
   }
   logs.clear();
@@ -298,9 +321,10 @@ void log_manager::shutdown() {
     if (!d.loaded) continue;
     auto r1 = write_offset_checkpoint(top_file(d.path, filenames::recovery_point_checkpoint_file), recovery_points[i]);
     auto r2 = write_offset_checkpoint(top_file(d.path, filenames::log_start_offset_checkpoint_file), start_offsets[i]);
-    if (!r1 || !r2) {
+    auto r3 = write_offset_checkpoint(top_file(d.path, filenames::replication_offset_checkpoint_file), high_watermarks[i]);
+    if (!r1 || !r2 || !r3) {
       logger->error("log dir {}: cannot write checkpoints ({}); not marking a clean shutdown", d.path.string(),
-                    (!r1 ? r1.error() : r2.error()).message());
+                    (!r1 ? r1.error() : !r2 ? r2.error() : r3.error()).message());
       continue;
     }
     if (auto r = detail::write_file_atomically(top_file(d.path, filenames::clean_shutdown_file), ""); !r) {
@@ -309,6 +333,78 @@ void log_manager::shutdown() {
     d.loaded = false;
   }
   release_locks();
+}
+
+void log_manager::note_offsets(const topic_partition& tp, int64_t recovery_point, int64_t log_start_offset,
+                               int64_t first_segment_base) {
+  std::lock_guard lock(_mutex);
+  auto it = _logs.find(tp);
+  if (it == _logs.end()) return;
+  it->second.recovery_point = recovery_point;
+  it->second.log_start_offset = log_start_offset;
+  it->second.first_segment_base = first_segment_base;
+}
+
+void log_manager::note_high_watermark(const topic_partition& tp, int64_t high_watermark) {
+  std::lock_guard lock(_mutex);
+  auto it = _logs.find(tp);
+  if (it == _logs.end()) return;
+  it->second.high_watermark = high_watermark;
+}
+
+std::optional<int64_t> log_manager::checkpointed_high_watermark(const topic_partition& tp) const {
+  std::lock_guard lock(_mutex);
+  auto it = _logs.find(tp);
+  if (it == _logs.end() || it->second.high_watermark < 0) return std::nullopt;
+  return it->second.high_watermark;
+}
+
+result<void> log_manager::write_checkpoint(checkpoint_kind kind) {
+  std::lock_guard write_lock(_checkpoint_mutex);
+  std::vector<offset_map> per_dir(_dirs.size());
+  {
+    std::lock_guard lock(_mutex);
+    if (!_started) return unexpected(make_error_code(errc::not_started));
+    for (const auto& [tp, e] : _logs) {
+      switch (kind) {
+      case checkpoint_kind::recovery_point: per_dir[e.dir_index][tp] = e.recovery_point; break;
+      case checkpoint_kind::log_start_offset:
+        if (e.first_segment_base < 0 || e.log_start_offset > e.first_segment_base) {
+          per_dir[e.dir_index][tp] = e.log_start_offset;
+        }
+        break;
+      case checkpoint_kind::high_watermark:
+        if (e.high_watermark >= 0) per_dir[e.dir_index][tp] = e.high_watermark;
+        break;
+      }
+    }
+  }
+  std::string_view name = kind == checkpoint_kind::recovery_point     ? filenames::recovery_point_checkpoint_file
+                          : kind == checkpoint_kind::log_start_offset ? filenames::log_start_offset_checkpoint_file
+                                                                      : filenames::replication_offset_checkpoint_file;
+  result<void> first_failure;
+  for (size_t i = 0; i < _dirs.size(); ++i) {
+    if (!_dirs[i].loaded) continue;
+    auto path = top_file(_dirs[i].path, name);
+    if (auto r = write_offset_checkpoint(path, per_dir[i]); !r) {
+      get_logger("log")->error("cannot write {}: {}", path.string(), r.error().message());
+      if (first_failure) first_failure = r;
+    }
+  }
+  return first_failure;
+}
+
+result<void> log_manager::write_recovery_point_checkpoints() { return write_checkpoint(checkpoint_kind::recovery_point); }
+result<void> log_manager::write_log_start_offset_checkpoints() { return write_checkpoint(checkpoint_kind::log_start_offset); }
+result<void> log_manager::write_high_watermark_checkpoints() { return write_checkpoint(checkpoint_kind::high_watermark); }
+
+result<void> log_manager::write_checkpoints() {
+  auto r1 = write_recovery_point_checkpoints();
+  auto r2 = write_log_start_offset_checkpoints();
+  auto r3 = write_high_watermark_checkpoints();
+  if (!r1) return r1;
+  if (!r2) return r2;
+  return r3;
 }
 
 void log_manager::release_locks() {

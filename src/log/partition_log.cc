@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <limits>
 #include <set>
+#include <sys/stat.h>
 #include <vector>
 
 #include "batch_view.h"
@@ -12,8 +14,10 @@
 #include "gregor/common/logger.h"
 #include "gregor/common/uuid.h"
 #include "gregor/log/errc.h"
+#include "gregor/log/file_deletion_queue.h"
 #include "gregor/log/filenames.h"
 #include "gregor/log/segment.h"
+#include "swap_recovery.h"
 
 namespace gregor::log {
 namespace {
@@ -37,18 +41,31 @@ void remove_segment_files(const std::filesystem::path& dir, int64_t base) {
 } // namespace
 
 partition_log::partition_log(std::filesystem::path dir, topic_partition tp, log_config cfg, clock& clk)
-  : _dir(std::move(dir)), _tp(std::move(tp)), _cfg(std::move(cfg)), _clk(clk) {}
+  : _dir(std::move(dir)), _tp(std::move(tp)), _cfg(std::move(cfg)), _clk(clk),
+    _epochs(_dir / std::string(filenames::leader_epoch_checkpoint_file)) {}
 
 partition_log::~partition_log() = default;
 
 result<std::unique_ptr<partition_log>> partition_log::open(std::filesystem::path dir, topic_partition tp,
-                                                           log_config cfg, clock& clk) {
+                                                           log_config cfg, clock& clk, recovery_hint hint,
+                                                           std::string* why) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return unexpected(ec);
+  if (ec) {
+    if (why) *why = "cannot create " + dir.string() + ": " + ec.message();
+    return unexpected(ec);
+  }
   std::unique_ptr<partition_log> log(new partition_log(std::move(dir), std::move(tp), std::move(cfg), clk));
-  if (auto r = log->load(); !r) return unexpected(r.error());
+  if (auto r = log->load(hint); !r) {
+    if (why) *why = log->_load_error.empty() ? log->_dir.string() + ": " + r.error().message() : log->_load_error;
+    return unexpected(r.error());
+  }
   return log;
+}
+
+void partition_log::load_failed(const std::filesystem::path& file, const std::string& what, std::error_code ec) {
+  _load_error = what + " " + file.string() + ": " + ec.message();
+  get_logger("log")->error("{}", _load_error);
 }
 
 int64_t partition_log::next_roll_jitter() {
@@ -57,12 +74,20 @@ int64_t partition_log::next_roll_jitter() {
   return static_cast<int64_t>(_rng() % static_cast<uint64_t>(bound));
 }
 
-result<void> partition_log::load() {
+result<void> partition_log::load(const recovery_hint& hint) {
   auto logger = get_logger("log");
+  // §8 step 1: an interrupted cleaner swap is completed or undone before anything is listed.
+  if (auto swaps = detail::complete_interrupted_swaps(_dir); !swaps) {
+    load_failed(_dir, "cannot complete interrupted segment swaps in", swaps.error());
+    return unexpected(swaps.error());
+  }
   std::set<int64_t> bases;
   std::vector<std::pair<int64_t, std::filesystem::path>> index_files;
   auto listing = detail::list_dir(_dir);
-  if (!listing) return unexpected(listing.error());
+  if (!listing) {
+    load_failed(_dir, "cannot list", listing.error());
+    return unexpected(listing.error());
+  }
   for (const auto& de : *listing) {
     if (!de.is_regular_file) continue;
     auto name = de.path.filename().string();
@@ -75,7 +100,7 @@ result<void> partition_log::load() {
       continue;
     }
     if (parsed->suffix == filenames::swap_suffix) {
-      logger->warn("{}: leaving {} (swap completion comes with the log cleaner)", _dir.string(), name);
+      logger->warn("{}: leaving {} (not part of a swap that can be completed)", _dir.string(), name);
       continue;
     }
     switch (parsed->kind) {
@@ -93,20 +118,59 @@ result<void> partition_log::load() {
     }
   }
 
+  // The leader-epoch cache as last written; a malformed file is rebuilt from the batches, which
+  // needs the full scan an unclean shutdown gets.
+  bool rebuild_epochs = false;
+  if (auto cache = leader_epoch_cache::load(_epochs.path()); cache) {
+    _epochs = std::move(*cache);
+  } else {
+    logger->warn("{}: {} is unreadable ({}); rebuilding it from the log", _dir.string(),
+                 _epochs.path().filename().string(), cache.error().message());
+    rebuild_epochs = true;
+  }
+  bool epochs_changed = rebuild_epochs;
+
+  // §8 step 3: after an unclean shutdown, everything from the segment holding the recovery point on
+  // is verified batch by batch.
+  const bool unclean = !hint.clean_shutdown || rebuild_epochs;
+  int64_t first_to_recover = std::numeric_limits<int64_t>::max();
+  if (unclean && !bases.empty()) {
+    int64_t from = rebuild_epochs ? std::numeric_limits<int64_t>::min() : hint.recovery_point;
+    auto it = bases.upper_bound(from);
+    first_to_recover = it == bases.begin() ? *bases.begin() : *std::prev(it);
+  }
+  segment::batch_epoch_observer observe_epoch = [this, &epochs_changed](int32_t epoch, int64_t base) {
+    auto latest = _epochs.latest_epoch();
+    if (epoch >= 0 && (!latest || epoch > *latest) && _epochs.assign(epoch, base)) epochs_changed = true;
+  };
+
   int64_t now = _clk.now_ms();
+  bool last_recovered = false;
   for (auto it = bases.begin(); it != bases.end(); ++it) {
     int64_t base = *it;
     auto seg = segment::open(_dir, base, _cfg, now, next_roll_jitter());
     if (!seg) {
-      logger->error("{}: cannot open segment {}: {}", _dir.string(), base, seg.error().message());
+      // segment::open logged which of the three files failed.
+      auto files = filenames::log_file(_dir, base).replace_extension(".{log,index,timeindex}");
+      load_failed(files, "cannot open segment", seg.error());
       return unexpected(seg.error());
     }
-    bool last = std::next(it) == bases.end();
-    if (!last && (*seg)->needs_recovery()) {
-      logger->info("{}: rebuilding indexes of segment {}", _dir.string(), base);
-      auto truncated = (*seg)->recover();
-      if (!truncated) return unexpected(truncated.error());
-      if (auto r = (*seg)->seal(); !r) return r;
+    bool full = base >= first_to_recover;
+    bool recovered = false;
+    if (full || (*seg)->needs_recovery()) {
+      if (full) {
+        if (_epochs.truncate_from_end(base)) epochs_changed = true;
+        logger->info("{}: recovering segment {}", _dir.string(), base);
+      } else {
+        logger->info("{}: rebuilding indexes of segment {}", _dir.string(), base);
+      }
+      static const segment::batch_epoch_observer no_observer;
+      auto truncated = (*seg)->recover(full ? observe_epoch : no_observer);
+      if (!truncated) {
+        load_failed(filenames::log_file(_dir, base), "cannot recover segment", truncated.error());
+        return unexpected(truncated.error());
+      }
+      recovered = true;
       if (*truncated > 0) {
         // Data after a corrupt batch cannot be trusted to continue the offset order (§8 step 3).
         for (auto later = std::next(it); later != bases.end(); ++later) {
@@ -114,32 +178,78 @@ result<void> partition_log::load() {
           remove_segment_files(_dir, *later);
         }
         _segments.emplace(base, std::move(*seg));
+        last_recovered = true;
         break;
       }
     }
+    last_recovered = recovered;
     _segments.emplace(base, std::move(*seg));
   }
 
   if (_segments.empty()) {
-    auto seg = segment::create(_dir, 0, _cfg, now, next_roll_jitter());
+    int64_t start = std::max<int64_t>(hint.log_start_offset, 0);
+    auto seg = segment::create(_dir, start, _cfg, now, next_roll_jitter());
     if (!seg) return unexpected(seg.error());
-    _segments.emplace(0, std::move(*seg));
+    _segments.emplace(start, std::move(*seg));
     if (auto r = detail::fsync_dir(_dir); !r) return r;
   } else {
-    auto truncated = active().load_tail();
-    if (!truncated) return unexpected(truncated.error());
-    if (*truncated > 0) {
-      logger->warn("{}: truncated a torn tail of {} bytes from segment {}", _dir.string(), *truncated,
-                   active().base_offset());
+    // Segments recovered above are no longer the active one: trim their indexes.
+    for (auto it = _segments.begin(); std::next(it) != _segments.end(); ++it) {
+      if (auto r = it->second->seal(); !r) return r;
+    }
+    if (!last_recovered) {
+      auto truncated = active().load_tail();
+      if (!truncated) {
+        load_failed(active().log_path(), "cannot load segment", truncated.error());
+        return unexpected(truncated.error());
+      }
+      if (*truncated > 0) {
+        logger->warn("{}: truncated a torn tail of {} bytes from segment {}", _dir.string(), *truncated,
+                     active().base_offset());
+      }
     }
     if (auto r = active().make_active(); !r) return r;
   }
 
-  _log_start_offset = _segments.begin()->first;
   _log_end_offset = active().next_offset();
-  _recovery_point = _log_end_offset;
+  // §8 step 4: a log ending below its checkpointed start restarts empty there.
+  if (hint.log_start_offset > _log_end_offset) {
+    logger->warn("{}: log end offset {} is below the log start offset {}; starting empty", _dir.string(),
+                 _log_end_offset, hint.log_start_offset);
+    if (auto r = reset_to_empty(hint.log_start_offset); !r) return r;
+    epochs_changed = true;
+  }
+  // §8 step 5.
+  _log_start_offset = std::max(_segments.begin()->first, hint.log_start_offset);
+  if (_epochs.truncate_from_end(_log_end_offset)) epochs_changed = true;
+  if (_epochs.truncate_from_start(_log_start_offset)) epochs_changed = true;
+  if (epochs_changed) persist_epochs();
+  // §8 step 7: recovered data is not known to be on disk until the next flush.
+  _recovery_point = unclean ? std::min(hint.recovery_point, _log_end_offset) : _log_end_offset;
   _last_flush_ms = _clk.monotonic_ms();
   return {};
+}
+
+result<void> partition_log::reset_to_empty(int64_t offset) {
+  for (auto& [base, seg] : _segments) {
+    (void)seg->close();
+    remove_segment_files(_dir, base);
+  }
+  _segments.clear();
+  _epochs.clear();
+  auto seg = segment::create(_dir, offset, _cfg, _clk.now_ms(), next_roll_jitter());
+  if (!seg) return unexpected(seg.error());
+  _segments.emplace(offset, std::move(*seg));
+  _log_end_offset = offset;
+  return detail::fsync_dir(_dir);
+}
+
+void partition_log::persist_epochs() {
+  // A failed write leaves the previous file; the next change or an unclean recovery rewrites it.
+  if (auto r = _epochs.flush(); !r) {
+    get_logger("log")->error("{}: cannot write {}: {}", _dir.string(), _epochs.path().filename().string(),
+                             r.error().message());
+  }
 }
 
 result<append_result> partition_log::append(shared_bytes batches, int32_t leader_epoch) {
@@ -207,6 +317,10 @@ result<append_result> partition_log::append(shared_bytes batches, int32_t leader
   }
   _log_end_offset = out.last_offset + 1;
   out.log_start_offset = _log_start_offset;
+  // Before any flush: a recovery point never covers data whose epoch start is not on disk.
+  if (auto latest = _epochs.latest_epoch(); leader_epoch >= 0 && (!latest || leader_epoch > *latest)) {
+    if (_epochs.assign(leader_epoch, out.first_offset)) persist_epochs();
+  }
 
   if (_log_end_offset - _recovery_point >= _cfg.flush_messages) {
     if (auto r = flush(); !r) return unexpected(r.error());
@@ -347,9 +461,120 @@ int64_t partition_log::first_segment_base_offset() const {
   return _segments.empty() ? _log_start_offset : _segments.begin()->first;
 }
 
-void partition_log::maybe_increment_log_start_offset(int64_t offset) {
+int64_t partition_log::maybe_increment_log_start_offset(int64_t offset) {
   offset = std::min(offset, _log_end_offset);
-  if (offset > _log_start_offset) _log_start_offset = offset;
+  if (offset > _log_start_offset) {
+    _log_start_offset = offset;
+    if (_epochs.truncate_from_start(offset)) persist_epochs();
+  }
+  return _log_start_offset;
+}
+
+void partition_log::set_config(log_config cfg) { _cfg = std::move(cfg); }
+
+std::optional<std::pair<int32_t, int64_t>> partition_log::end_offset_for_epoch(int32_t epoch) const {
+  return _epochs.end_offset_for(epoch, _log_end_offset);
+}
+
+std::optional<int32_t> partition_log::latest_epoch() const { return _epochs.latest_epoch(); }
+
+result<void> partition_log::assign_epoch_at_end(int32_t epoch) {
+  if (_closed) return unexpected(make_error_code(errc::log_closed));
+  if (_epochs.assign(epoch, _log_end_offset)) return _epochs.flush();
+  return {};
+}
+
+namespace {
+
+// Largest record timestamp of a segment for time retention (§7), else its .log's mtime.
+int64_t largest_timestamp(const segment& s) {
+  if (s.max_timestamp() > 0) return s.max_timestamp();
+  struct stat st{};
+  if (::fstat(s.file()->fd(), &st) != 0) return std::numeric_limits<int64_t>::max();  // keep it
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000;
+}
+
+} // namespace
+
+result<retention_outcome> partition_log::apply_retention(int64_t high_watermark, file_deletion_queue& deletions) {
+  if (_closed) return unexpected(make_error_code(errc::log_closed));
+  retention_outcome out;
+  const bool delete_policy = _cfg.cleanup_policy.find("delete") != std::string::npos;
+  if (delete_policy && _cfg.retention_ms >= 0) {
+    const int64_t now = _clk.now_ms();
+    const int64_t limit = _cfg.retention_ms;
+    deletion_rule by_time = [now, limit](const segment& s, const segment*) { return now - largest_timestamp(s) > limit; };
+    if (auto r = delete_old_segments(high_watermark, deletions, by_time, out); !r) return unexpected(r.error());
+  }
+  if (delete_policy && _cfg.retention_bytes >= 0) {
+    auto excess = static_cast<int64_t>(size_bytes()) - _cfg.retention_bytes;
+    deletion_rule by_size = [&excess](const segment& s, const segment*) {
+      if (excess - static_cast<int64_t>(s.size()) < 0) return false;
+      excess -= static_cast<int64_t>(s.size());
+      return true;
+    };
+    if (excess > 0) {
+      if (auto r = delete_old_segments(high_watermark, deletions, by_size, out); !r) return unexpected(r.error());
+    }
+  }
+  const int64_t start = _log_start_offset;
+  deletion_rule below_start = [start](const segment&, const segment* next) {
+    return next != nullptr && next->base_offset() <= start;
+  };
+  if (auto r = delete_old_segments(high_watermark, deletions, below_start, out); !r) return unexpected(r.error());
+  out.log_start_offset = _log_start_offset;
+  return out;
+}
+
+result<void> partition_log::delete_old_segments(int64_t high_watermark, file_deletion_queue& deletions,
+                                                const deletion_rule& should_delete, retention_outcome& out) {
+  std::vector<int64_t> doomed;
+  for (auto it = _segments.begin(); it != _segments.end(); ++it) {
+    auto next = std::next(it);
+    const segment& seg = *it->second;
+    const segment* next_seg = next == _segments.end() ? nullptr : next->second.get();
+    int64_t upper = next_seg ? next_seg->base_offset() : _log_end_offset;
+    // Never past the high watermark (the log start offset must not pass it), never the empty
+    // active segment.
+    if ((next_seg == nullptr && seg.empty()) || high_watermark < upper || !should_delete(seg, next_seg)) break;
+    doomed.push_back(it->first);
+  }
+  if (doomed.empty()) return {};
+  if (doomed.size() == _segments.size()) {
+    // A log always keeps one segment: roll an empty one at the log end first.
+    if (auto r = roll(_log_end_offset); !r) return r;
+  }
+  for (int64_t base : doomed) {
+    auto node = _segments.extract(base);
+    out.bytes_deleted += node.mapped()->size();
+    ++out.segments_deleted;
+    get_logger("log")->info("{}: deleting segment {} (retention)", _dir.string(), base);
+    delete_segment_files(std::move(node.mapped()), deletions);
+  }
+  (void)detail::fsync_dir(_dir);
+  maybe_increment_log_start_offset(_segments.begin()->first);
+  return {};
+}
+
+void partition_log::delete_segment_files(std::unique_ptr<segment> seg, file_deletion_queue& deletions) {
+  const int64_t base = seg->base_offset();
+  // Unmaps the indexes; the .log descriptor stays open for read slices already handed out.
+  if (auto r = seg->close(); !r) {
+    get_logger("log")->warn("{}: closing segment {}: {}", _dir.string(), base, r.error().message());
+  }
+  std::vector<std::filesystem::path> renamed;
+  for (const auto& path : {filenames::log_file(_dir, base), filenames::offset_index_file(_dir, base),
+                           filenames::time_index_file(_dir, base), filenames::txn_index_file(_dir, base)}) {
+    auto target = filenames::with_suffix(path, filenames::deleted_suffix);
+    std::error_code ec;
+    std::filesystem::rename(path, target, ec);
+    if (!ec) {
+      renamed.push_back(std::move(target));
+    } else if (ec != std::errc::no_such_file_or_directory) {
+      get_logger("log")->warn("{}: cannot rename {}: {}", _dir.string(), path.filename().string(), ec.message());
+    }
+  }
+  deletions.schedule(std::move(renamed), _clk.now_ms() + std::max<int64_t>(_cfg.file_delete_delay_ms, 0));
 }
 
 void partition_log::close() {

@@ -77,7 +77,11 @@ result<std::unique_ptr<segment>> segment::open(const std::filesystem::path& dir,
                                                const log_config& cfg, int64_t now_ms, int64_t roll_jitter_ms) {
   auto log_path = filenames::log_file(dir, base_offset);
   int fd = ::open(log_path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) return unexpected(detail::errno_code());
+  if (fd < 0) {
+    auto e = detail::errno_code();
+    get_logger("log")->error("cannot open {}: {}", log_path.string(), e.message());
+    return unexpected(e);
+  }
   auto file = std::make_shared<const file_descriptor>(fd);
   auto size = detail::file_size(fd);
   if (!size) return unexpected(size.error());
@@ -96,6 +100,7 @@ result<std::unique_ptr<segment>> segment::open(const std::filesystem::path& dir,
       std::filesystem::remove(path, ignored);
       idx = opener(path);
     }
+    if (!idx) get_logger("log")->error("cannot open {}: {}", path.string(), idx.error().message());
     return idx;
   };
   auto oidx = open_index([&](const std::filesystem::path& p) { return offset_index::open(p, base_offset, index_bytes(cfg)); },
@@ -121,7 +126,7 @@ result<std::unique_ptr<segment>> segment::open(const std::filesystem::path& dir,
   return seg;
 }
 
-result<uint64_t> segment::recover() {
+result<uint64_t> segment::recover(const batch_epoch_observer& on_batch) {
   _offset_index.reset();
   _time_index.reset();
   // The rebuilt indexes need room even if the files were trimmed or shrunk by a config change.
@@ -133,7 +138,7 @@ result<uint64_t> segment::recover() {
   _bytes_since_last_index_entry = 0;
   _next_offset = _base_offset;
   _rolling_timestamp.reset();
-  auto truncated = scan_from(0, true);
+  auto truncated = scan_from(0, true, on_batch);
   if (!truncated) return truncated;
   _needs_recovery = false;
   _sealed = false;
@@ -158,7 +163,7 @@ result<uint64_t> segment::load_tail() {
   return truncated;
 }
 
-result<uint64_t> segment::scan_from(uint64_t position, bool index) {
+result<uint64_t> segment::scan_from(uint64_t position, bool index, const batch_epoch_observer& on_batch) {
   int fd = _file->fd();
   auto file_size = detail::file_size(fd);
   if (!file_size) return unexpected(file_size.error());
@@ -217,6 +222,7 @@ result<uint64_t> segment::scan_from(uint64_t position, bool index) {
       _bytes_since_last_index_entry = 0;
     }
     if (index) _bytes_since_last_index_entry += h->total_size();
+    if (on_batch && h->magic >= 2) on_batch(h->partition_leader_epoch, h->first_offset());
     prev_last = h->last_offset();
     _next_offset = h->last_offset() + 1;
     pos += h->total_size();

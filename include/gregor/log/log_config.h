@@ -22,6 +22,11 @@ struct log_config {
   int64_t retention_bytes = -1;               // retention.bytes (-1: unlimited)
   int64_t file_delete_delay_ms = 60000;       // file.delete.delay.ms
   std::string cleanup_policy = "delete";      // cleanup.policy: "delete", "compact" or both
+  // Compaction (ON-DISK-FORMAT §9), read by the log cleaner (src/log/cleaner/).
+  int64_t delete_retention_ms = 86400000;     // delete.retention.ms: tombstone lifetime after cleaning
+  int64_t min_compaction_lag_ms = 0;          // min.compaction.lag.ms
+  int64_t max_compaction_lag_ms = std::numeric_limits<int64_t>::max();  // max.compaction.lag.ms
+  double min_cleanable_dirty_ratio = 0.5;     // min.cleanable.dirty.ratio
 };
 
 } // namespace gregor::log

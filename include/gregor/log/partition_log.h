@@ -1,6 +1,7 @@
 #pragma once
 // One partition's log: an ordered list of segments in `<log.dir>/<topic>-<partition>/`
-// (Kafka's UnifiedLog + LocalLog, without producer state and leader-epoch cache yet).
+// (Kafka's UnifiedLog + LocalLog, without producer state yet), its leader-epoch cache, crash
+// recovery (ON-DISK-FORMAT §8) and retention (§7).
 //
 // Threading: NOT thread-safe. Exactly one owner (the partition's executor) calls it. Read results
 // hold shared file descriptors and may be consumed on other threads afterwards.
@@ -11,10 +12,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <random>
+#include <string>
 #include <utility>
 
 #include "gregor/common/bytes.h"
@@ -22,11 +25,32 @@
 #include "gregor/common/iobuf.h"
 #include "gregor/common/result.h"
 #include "gregor/common/topic_partition.h"
+#include "gregor/log/leader_epoch_cache.h"
 #include "gregor/log/log_config.h"
 
 namespace gregor::log {
 
 class segment;
+class file_deletion_queue;
+
+// What the log manager knows about a log from the previous run (ON-DISK-FORMAT §8). The default
+// describes a new log or one closed cleanly with nothing checkpointed.
+struct recovery_hint {
+  // `.kafka_cleanshutdown` was present: only the last segment's tail is checked.
+  bool clean_shutdown = true;
+  // recovery-point-offset-checkpoint: everything below it was fsync'd. After an unclean shutdown
+  // every segment from the one containing it to the end is fully verified (CRC) and re-indexed.
+  int64_t recovery_point = 0;
+  // log-start-offset-checkpoint, -1 when the partition has no entry.
+  int64_t log_start_offset = -1;
+};
+
+// What one apply_retention() call did.
+struct retention_outcome {
+  size_t segments_deleted = 0;
+  uint64_t bytes_deleted = 0;
+  int64_t log_start_offset = 0;  // after the call
+};
 
 struct append_result {
   int64_t first_offset = -1;
@@ -46,12 +70,20 @@ struct read_result {
 
 class partition_log {
 public:
-  // Opens (creating `dir` if missing) the log of `tp`. Loads segments in base-offset order,
-  // deletes stray *.deleted/*.cleaned files and index files without a .log, rebuilds indexes that
-  // are missing or fail their checks, finds the log end offset by scanning the last segment from
-  // its last index entry, and truncates a torn tail. `clk` must outlive the log.
+  // Opens (creating `dir` if missing) the log of `tp` as ON-DISK-FORMAT §8 says: completes or
+  // drops interrupted cleaner swaps, deletes stray *.deleted/*.cleaned files and index files
+  // without a .log, opens segments in base-offset order rebuilding indexes that are missing or fail
+  // their checks. Clean hint: the last segment is checked from its last index entry and a torn tail
+  // truncated. Unclean hint: every segment from the one holding hint.recovery_point to the end is
+  // verified batch by batch (sizes, offsets, CRC-32C) and re-indexed; the log is truncated at the
+  // first bad batch and every later segment deleted. Then the log start offset is
+  // max(hint.log_start_offset, first segment base) (a log ending below it restarts empty there), the
+  // leader-epoch cache is trimmed to [log start, log end), and recovery_point() is LEO (clean) or
+  // min(hint.recovery_point, LEO). `clk` must outlive the log. On failure `why` (if given) names the
+  // file that could not be read or repaired, and the cause.
   static result<std::unique_ptr<partition_log>> open(std::filesystem::path dir, topic_partition tp,
-                                                     log_config cfg, clock& clk);
+                                                     log_config cfg, clock& clk, recovery_hint hint = {},
+                                                     std::string* why = nullptr);
 
   ~partition_log();
   partition_log(const partition_log&) = delete;
@@ -60,7 +92,8 @@ public:
   // Appends one or more complete, validated magic-2 batches laid out back to back. Assigns offsets
   // from log_end_offset(): each batch's base_offset and partition_leader_epoch (bytes 0-7 and
   // 12-15, outside the CRC) are written as assigned; the caller's buffer itself is not modified.
-  // Rolls first when §6 says so; honours flush.messages / flush.ms.
+  // Rolls first when §6 says so; honours flush.messages / flush.ms. A `leader_epoch` above the
+  // cache's latest starts a new leader-epoch entry at the first assigned offset (file rewritten).
   // Errors: errc::invalid_batch, errc::message_too_large (a batch > max.message.bytes),
   // errc::batch_too_large (the append > segment.bytes), errc::offset_overflow, errc::log_closed,
   // or a system error. A failed write leaves the log unchanged; a failed fsync after the write
@@ -89,10 +122,32 @@ public:
   const std::filesystem::path& dir() const { return _dir; }
   const topic_partition& tp() const { return _tp; }
   const log_config& config() const { return _cfg; }
+  // Replaces the settings (dynamic topic config). Takes effect for later appends, rolls, flushes
+  // and retention; existing segments keep their files as they are.
+  void set_config(log_config cfg);
 
-  // Raises the log start offset to `offset` (clamped to log_end_offset()); never lowers it.
-  // Used when loading log-start-offset-checkpoint; later by DeleteRecords and retention.
-  void maybe_increment_log_start_offset(int64_t offset);
+  // Raises the log start offset to `offset` (clamped to log_end_offset()); never lowers it, and
+  // trims the leader-epoch cache below it. Returns the log start offset afterwards. Used when
+  // loading log-start-offset-checkpoint, by DeleteRecords and by retention. Segments wholly below
+  // it go at the next apply_retention().
+  int64_t maybe_increment_log_start_offset(int64_t offset);
+
+  // Deletes old segments oldest-first per ON-DISK-FORMAT §7: segments wholly below the log start
+  // offset (always), then, only when cleanup.policy contains "delete", by retention.bytes and
+  // retention.ms (largest record timestamp of the segment, else its file mtime). Never deletes a
+  // segment whose end (next base, or LEO) is above `high_watermark`, never the empty active segment;
+  // when every segment would go, rolls a new empty one first. Deleted segments leave the map, their
+  // files are renamed to `*.deleted` and handed to `deletions` (due after file.delete.delay.ms); the
+  // log start offset moves to the first remaining base and the leader-epoch cache is trimmed.
+  result<retention_outcome> apply_retention(int64_t high_watermark, file_deletion_queue& deletions);
+
+  // Leader-epoch cache (Kafka's OffsetsForLeaderEpoch semantics, see leader_epoch_cache.h).
+  std::optional<std::pair<int32_t, int64_t>> end_offset_for_epoch(int32_t epoch) const;
+  std::optional<int32_t> latest_epoch() const;
+  const leader_epoch_cache& epoch_cache() const { return _epochs; }
+  // Records that `epoch` begins at the log end offset (a new leader's first epoch; appends in it
+  // would do the same). Writes the checkpoint when the cache changed.
+  result<void> assign_epoch_at_end(int32_t epoch);
 
   // fsyncs every segment holding data at or above recovery_point(); then recovery_point() = LEO.
   result<void> flush();
@@ -106,9 +161,24 @@ public:
   result<void> delete_log();
 
 private:
+  // The log cleaner (src/log/cleaner/) swaps cleaned segments in through this accessor.
+  friend class cleaner_access;
+
   partition_log(std::filesystem::path dir, topic_partition tp, log_config cfg, clock& clk);
 
-  result<void> load();
+  result<void> load(const recovery_hint& hint);
+  // Logs and remembers (for open()'s `why`) a load failure about `file`.
+  void load_failed(const std::filesystem::path& file, const std::string& what, std::error_code ec);
+  // Drops every segment and starts empty at `offset` (§8 step 4).
+  result<void> reset_to_empty(int64_t offset);
+  // Renames the segment's files to *.deleted and queues them; the segment must be out of the map.
+  void delete_segment_files(std::unique_ptr<segment> seg, file_deletion_queue& deletions);
+  void persist_epochs();
+  // One §7 rule: deletes segments oldest-first while `should_delete(segment, next or nullptr)`
+  // holds and the segment ends at or below `high_watermark`.
+  using deletion_rule = std::function<bool(const segment&, const segment*)>;
+  result<void> delete_old_segments(int64_t high_watermark, file_deletion_queue& deletions,
+                                   const deletion_rule& should_delete, retention_outcome& out);
   result<void> roll(int64_t new_base_offset);
   result<void> flush_up_to(int64_t offset);
   segment& active() { return *_segments.rbegin()->second; }
@@ -124,6 +194,8 @@ private:
   int64_t _log_end_offset = 0;
   int64_t _recovery_point = 0;
   int64_t _last_flush_ms = 0;
+  leader_epoch_cache _epochs;
+  std::string _load_error;
   bool _closed = false;
   std::mt19937_64 _rng{std::random_device{}()};
 };

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -52,10 +53,13 @@ public:
   // True when the indexes could not be trusted at open(); recover() fixes that.
   bool needs_recovery() const { return _needs_recovery; }
 
+  // Called by recover() for every valid magic-2 batch: (partition leader epoch, base offset).
+  using batch_epoch_observer = std::function<void(int32_t leader_epoch, int64_t base_offset)>;
+
   // Rebuilds both indexes from the whole .log, verifying every batch (sizes, magic-2 CRC-32C,
   // offsets within the segment and increasing). The .log is truncated at the first invalid byte.
-  // Returns the number of bytes truncated.
-  result<uint64_t> recover();
+  // Returns the number of bytes truncated. `on_batch` (optional) sees each valid v2 batch in order.
+  result<uint64_t> recover(const batch_epoch_observer& on_batch = {});
 
   // For the log's last segment after open(): validates the indexes fully (recover() if they fail,
   // e.g. an untrimmed file after a crash), else scans and verifies the batches after the last
@@ -117,7 +121,7 @@ private:
 
   // Scans and verifies batches from `position` (rebuilding index entries when `index`),
   // truncating the .log at the first invalid byte. Returns bytes truncated.
-  result<uint64_t> scan_from(uint64_t position, bool index);
+  result<uint64_t> scan_from(uint64_t position, bool index, const batch_epoch_observer& on_batch = {});
   result<void> truncate_log(uint64_t size);
   int64_t rolling_timestamp() const;
 

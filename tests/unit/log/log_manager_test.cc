@@ -163,3 +163,95 @@ TEST_F(manager_fixture, calls_before_startup_fail) {
   EXPECT_EQ(mgr.get_or_create({"t", 0}, {}).error(), make_error_code(errc::not_started));
   EXPECT_EQ(mgr.get({"t", 0}), nullptr);
 }
+
+TEST_F(manager_fixture, periodic_checkpoints_and_unclean_restart_recover_from_the_recovery_point) {
+  log_config small;
+  small.segment_bytes = 300;
+  bytes kept;
+  {
+    log_manager mgr({d1}, small, clk);
+    ASSERT_TRUE(mgr.startup(7, "c"));
+    auto a = mgr.get_or_create({"orders", 0}, small);
+    ASSERT_TRUE(a);
+    for (int i = 0; i < 6; ++i) ASSERT_TRUE((*a)->append(shared_bytes(test::make_batch(1, i, 150)), 2));
+    ASSERT_TRUE((*a)->flush());
+    (*a)->maybe_increment_log_start_offset(1);
+    mgr.note_offsets({"orders", 0}, (*a)->recovery_point(), (*a)->log_start_offset(), (*a)->first_segment_base_offset());
+    mgr.note_high_watermark({"orders", 0}, 5);
+    mgr.note_high_watermark({"unknown", 0}, 5);  // ignored
+    ASSERT_TRUE(mgr.write_checkpoints());
+    EXPECT_EQ(test::read_text(d1 / "recovery-point-offset-checkpoint"), "0\n1\norders 0 6\n");
+    EXPECT_EQ(test::read_text(d1 / "log-start-offset-checkpoint"), "0\n1\norders 0 1\n");
+    EXPECT_EQ(test::read_text(d1 / "replication-offset-checkpoint"), "0\n1\norders 0 5\n");
+    EXPECT_EQ(test::read_text(d1 / "orders-0" / "leader-epoch-checkpoint"), "0\n1\n2 1\n");
+    ASSERT_TRUE((*a)->append(shared_bytes(test::make_batch(1, 7, 150)), 3));
+    ASSERT_TRUE((*a)->append(shared_bytes(test::make_batch(1, 8, 150)), 3));
+    kept = (*a)->read(1, SIZE_MAX, INT64_MAX, false)->records.linearize();
+    mgr.shutdown();
+  }
+  // Make it look like a crash after the periodic checkpoint: no marker, the checkpointed recovery
+  // point and epochs as they were then, and a torn batch at the end of the active segment.
+  std::filesystem::remove(d1 / ".kafka_cleanshutdown");
+  ASSERT_TRUE(write_offset_checkpoint(d1 / "recovery-point-offset-checkpoint", {{{"orders", 0}, 6}}));
+  ASSERT_TRUE(write_offset_checkpoint(d1 / "replication-offset-checkpoint", {{{"orders", 0}, 50}}));
+  ASSERT_TRUE(checkpoint_file(d1 / "orders-0" / "leader-epoch-checkpoint", 0).write_lines({"2 1"}));
+  bytes torn = test::stamped(test::make_batch(3, 9, 40), 8, 3);
+  torn.resize(torn.size() - 5);
+  test::append_to_file(d1 / "orders-0" / "00000000000000000007.log", torn);
+
+  log_manager mgr({d1}, small, clk);
+  ASSERT_TRUE(mgr.startup(7, "c")) << mgr.last_error();
+  EXPECT_FALSE(mgr.had_clean_shutdown(d1));
+  auto* a = mgr.get({"orders", 0});
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->log_end_offset(), 8);
+  EXPECT_EQ(a->log_start_offset(), 1);
+  EXPECT_EQ(a->recovery_point(), 6);  // recovered data is not known to be on disk
+  EXPECT_EQ(a->read(1, SIZE_MAX, INT64_MAX, false)->records.linearize(), kept);
+  EXPECT_EQ(a->epoch_cache().entries(), (std::vector<epoch_entry>{{2, 1}, {3, 6}}));
+  EXPECT_EQ(mgr.checkpointed_high_watermark({"orders", 0}), 8);  // clamped to the log end
+  EXPECT_FALSE(mgr.checkpointed_high_watermark({"orders", 1}));
+  // Until a partition notes new values, the loaded ones are what the checkpoints say.
+  ASSERT_TRUE(mgr.write_checkpoints());
+  EXPECT_EQ(test::read_text(d1 / "recovery-point-offset-checkpoint"), "0\n1\norders 0 6\n");
+  EXPECT_EQ(test::read_text(d1 / "replication-offset-checkpoint"), "0\n1\norders 0 8\n");
+}
+
+TEST_F(manager_fixture, malformed_checkpoints_mean_full_recovery_not_failure) {
+  {
+    log_manager mgr({d1}, {}, clk);
+    ASSERT_TRUE(mgr.startup(7, "c"));
+    auto a = mgr.get_or_create({"orders", 0}, {});
+    ASSERT_TRUE(a);
+    ASSERT_TRUE((*a)->append(shared_bytes(test::make_batch(2, 1)), 0));
+    mgr.shutdown();
+  }
+  std::filesystem::remove(d1 / ".kafka_cleanshutdown");
+  test::append_to_file(d1 / "recovery-point-offset-checkpoint", as_bytes("junk\n"));
+  test::append_to_file(d1 / "replication-offset-checkpoint", as_bytes("junk\n"));
+  log_manager mgr({d1}, {}, clk);
+  ASSERT_TRUE(mgr.startup(7, "c")) << mgr.last_error();
+  EXPECT_EQ(mgr.get({"orders", 0})->log_end_offset(), 2);
+  EXPECT_EQ(mgr.get({"orders", 0})->recovery_point(), 0);
+}
+
+TEST_F(manager_fixture, unreadable_segment_fails_startup_naming_dir_and_file) {
+  {
+    log_manager mgr({d1}, {}, clk);
+    ASSERT_TRUE(mgr.startup(7, "c"));
+    auto a = mgr.get_or_create({"orders", 0}, {});
+    ASSERT_TRUE(a);
+    ASSERT_TRUE((*a)->append(shared_bytes(test::make_batch(2, 1)), 0));
+    mgr.shutdown();
+  }
+  // An index that cannot be opened (a directory in its place; permissions do not stop root).
+  auto idx = d1 / "orders-0" / "00000000000000000000.index";
+  std::filesystem::remove(idx);
+  std::filesystem::create_directory(idx);
+  log_manager mgr({d1}, {}, clk);
+  EXPECT_FALSE(mgr.startup(7, "c"));
+  auto why = mgr.last_error();
+  EXPECT_NE(why.find("log dir " + d1.string()), std::string::npos) << why;
+  EXPECT_NE(why.find("orders-0/00000000000000000000.{log,index,timeindex}"), std::string::npos) << why;
+  EXPECT_EQ(mgr.get({"orders", 0}), nullptr);
+}
