@@ -42,6 +42,10 @@ replication::topic_config effective_topic_config(const config::broker_config& br
   parse_number(values, "retention.ms", log.retention_ms);
   parse_number(values, "retention.bytes", log.retention_bytes);
   parse_number(values, "file.delete.delay.ms", log.file_delete_delay_ms);
+  parse_number(values, "delete.retention.ms", log.delete_retention_ms);
+  parse_number(values, "min.compaction.lag.ms", log.min_compaction_lag_ms);
+  parse_number(values, "max.compaction.lag.ms", log.max_compaction_lag_ms);
+  parse_number(values, "min.cleanable.dirty.ratio", log.min_cleanable_dirty_ratio);
   if (auto it = values.find("preallocate"); it != values.end()) log.preallocate = it->second == "true";
   if (auto it = values.find("cleanup.policy"); it != values.end()) log.cleanup_policy = it->second;
   parse_number(values, "min.insync.replicas", out.min_insync_replicas);

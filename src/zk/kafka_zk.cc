@@ -391,4 +391,43 @@ asio::awaitable<result<void>> kafka_zk::set_entity_config(std::string type, std:
                                          create_mode::persistent_sequential);
 }
 
+// ---- config change notifications ----
+
+asio::awaitable<result<std::vector<kafka_zk::config_change_node>>> kafka_zk::list_config_changes(watcher w) {
+  std::vector<config_change_node> out;
+  auto names = co_await _s.children(paths::config_changes(), std::move(w));
+  if (!names) {
+    if (names.error() == zk_errc::no_node) co_return out;
+    co_return unexpected(names.error());
+  }
+  for (auto& n : *names) {
+    auto seq = paths::sequence_of(n, "config_change_");
+    if (seq) out.push_back({std::move(n), *seq});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
+  co_return out;
+}
+
+asio::awaitable<result<std::optional<kafka_zk::config_change>>> kafka_zk::get_config_change(std::string name) {
+  std::string path = paths::config_changes() + "/" + name;
+  auto got = co_await _s.get(std::move(path));
+  if (!got) {
+    if (got.error() == zk_errc::no_node) co_return std::optional<config_change>{};
+    co_return unexpected(got.error());
+  }
+  auto entity = decode_config_change(text_of(got->first));
+  if (!entity) co_return unexpected(zk_errc::bad_data);
+  config_change c;
+  c.entity_path = std::move(*entity);
+  c.ctime_ms = got->second.ctime;
+  co_return std::optional<config_change>(std::move(c));
+}
+
+asio::awaitable<result<void>> kafka_zk::delete_config_change(std::string name) {
+  std::string path = paths::config_changes() + "/" + name;
+  auto r = co_await _s.remove(std::move(path), -1);
+  if (!r && r.error() != zk_errc::no_node) co_return r;
+  co_return result<void>{};
+}
+
 } // namespace gregor::zk

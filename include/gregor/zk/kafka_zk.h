@@ -124,6 +124,23 @@ public:
   asio::awaitable<result<void>> set_entity_config(std::string type, std::string name,
                                                   std::map<std::string, std::string> config);
 
+  // ---- config change notifications (/config/changes/config_change_<seq>) ----
+  struct config_change_node {
+    std::string name;  // child name, e.g. "config_change_0000000042"
+    int64_t sequence = 0;
+  };
+  // The notifications, sorted by sequence (names without a sequence suffix are skipped). The
+  // watcher, if given, fires on the next change of the children. Missing parent: empty list.
+  asio::awaitable<result<std::vector<config_change_node>>> list_config_changes(watcher w = {});
+  struct config_change {
+    std::string entity_path;  // "topics/orders", "brokers/<default>", "brokers/1"
+    int64_t ctime_ms = 0;     // creation time (purge after 15 minutes)
+  };
+  // nullopt if the notification is gone; bad_data if its JSON cannot be decoded.
+  asio::awaitable<result<std::optional<config_change>>> get_config_change(std::string name);
+  // Deletes one notification; no_node is not an error (another broker purged it first).
+  asio::awaitable<result<void>> delete_config_change(std::string name);
+
 private:
   session& _s;
   gregor::clock& _clock;

@@ -328,5 +328,41 @@ TEST_F(kafka_zk_test, entity_config_and_change_notification) {
   EXPECT_EQ(bad.error(), zk_errc::bad_data);
 }
 
+TEST_F(kafka_zk_test, config_change_list_read_and_delete) {
+  auto s1 = open();
+  kafka_zk kz(*s1, clk);
+  ASSERT_TRUE(run(io, kz.ensure_base_paths()));
+  auto none = run(io, kz.list_config_changes());
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+  ASSERT_TRUE(run(io, kz.set_entity_config("topics", "a", {{"retention.ms", "1"}})));
+  ASSERT_TRUE(run(io, kz.set_entity_config("brokers", "<default>", {{"log.retention.ms", "2"}})));
+  ASSERT_TRUE(run(io, s1->create(paths::config_changes() + "/not_a_notification", std::nullopt)));
+
+  bool fired = false;
+  auto list = run(io, kz.list_config_changes([&](watch_event) { fired = true; }));
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_LT((*list)[0].sequence, (*list)[1].sequence);
+  auto first = run(io, kz.get_config_change((*list)[0].name));
+  ASSERT_TRUE(first && *first);
+  EXPECT_EQ((*first)->entity_path, "topics/a");
+  EXPECT_GT((*first)->ctime_ms, 0);
+  auto second = run(io, kz.get_config_change((*list)[1].name));
+  ASSERT_TRUE(second && *second);
+  EXPECT_EQ((*second)->entity_path, "brokers/<default>");
+
+  ASSERT_TRUE(run(io, kz.delete_config_change((*list)[0].name)));
+  ASSERT_TRUE(run(io, kz.delete_config_change((*list)[0].name))) << "deleting twice is not an error";
+  auto gone = run(io, kz.get_config_change((*list)[0].name));
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(gone->has_value());
+  for (int i = 0; i < 50 && !fired; ++i) {
+    io.restart();
+    io.run_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(fired) << "the children watch fires on the deletion";
+}
+
 } // namespace
 } // namespace gregor::zk
