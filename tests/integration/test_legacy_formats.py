@@ -431,3 +431,65 @@ def test_downconversion_can_be_disabled(broker_factory):
         error, hw, records = fetch_partition(c, 4, topic, 0)
         # The stored batch, with the leader epoch the broker stamped.
         assert (error, hw, records[:12], records[16:]) == (0, 1, blob[:12], blob[16:])
+
+
+# ------------------------------------------------------------------------------------ kafka-python 0.8.2 / 0.10
+
+def _dump_segment(broker, topic):
+    """kafka-dump-log.sh batch lines of the topic's first segment: [(magic, codec)]."""
+    import re
+    import subprocess
+    from pathlib import Path
+    seg = broker.partition_dir(topic, 0) / "00000000000000000000.log"
+    script = Path(__file__).resolve().parents[2] / "scripts" / "kafka-dump-log.sh"
+    res = subprocess.run([str(script), "--files", str(seg)], capture_output=True, timeout=120)
+    assert res.returncode == 0, res.stderr.decode()
+    return re.findall(r" magic: (\d) compresscodec: (\w+) crc: \d+ isvalid: true$", res.stdout.decode(), re.M)
+
+
+@pytest.mark.parametrize("codec", ["none", "gzip", "snappy"])
+@pytest.mark.parametrize("api", [(0, 8, 2), (0, 10)], ids=["0.8.2", "0.10"])
+def test_kafka_python_082_and_010_round_trip(shared_broker, api, codec):
+    """kafka-python pinned to 0.8.2 (Produce v0 / Fetch v0, magic 0) and 0.10 (Produce v2 / Fetch v2,
+    magic 1): what they produce is stored as RecordBatch v2 with their codec, and both old and modern
+    consumers read it back (timestamps survive for magic 1)."""
+    bootstrap = shared_broker.bootstrap
+    name = ".".join(map(str, api))
+    topic = _topic(bootstrap, f"kp-{name}-{codec}")
+    records = _records(f"{name}{codec}", 250)
+    offsets = _kp_produce(bootstrap, topic, api, codec, records)
+    assert offsets == list(range(len(records)))
+    stored = _dump_segment(shared_broker, topic)
+    assert stored and all(m == "2" and c == codec for m, c in stored), stored
+
+    got = _kp_consume(bootstrap, topic, api, len(records))
+    assert [(m.offset, m.key, m.value) for m in got] == [(i, k, v) for i, (k, v, _) in enumerate(records)]
+    if api == (0, 10):
+        assert [m.timestamp for m in got] == [ts for _, _, ts in records]
+    modern = clients.confluent_consume(bootstrap, topic, [0], len(records))
+    assert [(m[1], m[2], m[3]) for m in modern] == [(i, k, v) for i, (k, v, _) in enumerate(records)]
+    if api == (0, 10):
+        assert [m[5] for m in modern] == [ts for _, _, ts in records]
+
+
+@pytest.mark.parametrize("api", [(0, 8, 2), (0, 10)], ids=["0.8.2", "0.10"])
+def test_kafka_python_old_consumers_read_modern_compressed_batches(shared_broker, api):
+    """Magic-2 batches from a modern producer (gzip and snappy, with headers) read by 0.8.2/0.10
+    consumers through down-conversion."""
+    bootstrap = shared_broker.bootstrap
+    name = ".".join(map(str, api))
+    topic = _topic(bootstrap, f"kp-modern-{name}")
+    recs = clients.make_records(400, f"mod{name}", base_ts=BASE_TS)
+    with wire.Connection(bootstrap) as c:
+        start = 0
+        for n, codec in ((100, "gzip"), (150, "snappy"), (150, "none")):
+            part = recs[start:start + n]
+            blob = wire.record_batch([(r.key, r.value, r.timestamp, r.headers) for r in part], part[0].timestamp,
+                                     codec=codec)
+            p = wire.decode_produce_v3(c.request(API_PRODUCE, 3, wire.produce_v3_body(topic, 0, blob)), 3)
+            assert p["responses"][0]["partitions"][0]["error_code"] == 0
+            start += n
+    got = _kp_consume(bootstrap, topic, api, len(recs))
+    assert [(m.offset, m.key, m.value) for m in got] == [(i, r.key, r.value) for i, r in enumerate(recs)]
+    if api == (0, 10):
+        assert [m.timestamp for m in got] == [r.timestamp for r in recs]

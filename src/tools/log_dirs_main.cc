@@ -1,0 +1,167 @@
+// gregor-log-dirs (kafka-log-dirs.sh --describe): asks each broker (all, or --broker-list) for its
+// log directories with DescribeLogDirs and prints Kafka's LogDirsCommand output: two status lines
+// and one JSON line (see log_dirs_format.h). Exit code 0, or 1 with the error on stderr.
+
+#include <chrono>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli_util.h"
+#include "gregor/client/sync_client.h"
+#include "gregor/common/logger.h"
+#include "gregor/network/client_connection.h"
+#include "gregor/protocol/framing.h"
+#include "gregor/protocol/messages/describe_log_dirs.h"
+#include "log_dirs_format.h"
+
+namespace {
+
+namespace gc = gregor::client;
+namespace gp = gregor::protocol;
+namespace asio = boost::asio;
+using gregor::result;
+using gregor::unexpected;
+
+// DescribeLogDirs v1: understood by every broker that has the API (Kafka 1.0+), and all the tool
+// prints (v4 adds only the dir's total/usable bytes).
+constexpr int16_t describe_version = 1;
+
+asio::awaitable<result<gp::describe_log_dirs_response>> describe_broker(asio::any_io_executor ex, std::string host,
+                                                                       uint16_t port, std::chrono::milliseconds timeout) {
+  auto conn = co_await gregor::network::client_connection::connect(ex, host, port, timeout);
+  if (!conn) co_return unexpected(conn.error());
+  gp::request_header h;
+  h.api_key = gp::describe_log_dirs_request::api_key_value;
+  h.api_version = describe_version;
+  h.correlation_id = 1;
+  h.client_id = "log-dirs-tool";
+  gp::describe_log_dirs_request req;
+  req.topics = std::nullopt;  // every partition; the tool filters by --topic-list itself, as Kafka's
+  gregor::iobuf frame = gp::encode_request_frame(h, req);
+  auto raw = co_await (*conn)->round_trip(std::move(frame), timeout);
+  if (!raw) co_return unexpected(raw.error());
+  gp::reader r(*raw);
+  int32_t correlation = 0;
+  gp::describe_log_dirs_response resp;
+  if (!gp::decode_response_header(r, h.api_key, h.api_version, correlation) || correlation != h.correlation_id ||
+      !resp.decode(r, h.api_version)) {
+    co_return unexpected(std::make_error_code(std::errc::bad_message));
+  }
+  co_return resp;
+}
+
+std::set<std::string> split_topics(const std::string& text) {
+  std::set<std::string> out;
+  std::stringstream ss(text);
+  for (std::string t; std::getline(ss, t, ',');) {
+    if (!t.empty()) out.insert(t);
+  }
+  return out;
+}
+
+std::string join(const std::set<int32_t>& ids) {
+  std::string out;
+  for (int32_t id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
+  return out;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  gregor::set_log_level(std::getenv("GREGOR_LOG_LEVEL") != nullptr ? std::getenv("GREGOR_LOG_LEVEL") : "error");
+  CLI::App app{"This tool helps to query log directory usage on the specified brokers.", "kafka-log-dirs.sh"};
+  std::string bootstrap_server, command_config, topic_list, broker_list;
+  bool describe = false;
+  app.add_option("--bootstrap-server", bootstrap_server, "REQUIRED: the server(s) to use for bootstrapping");
+  app.add_option("--command-config", command_config, "Property file containing configs to be passed to Admin Client.");
+  app.add_flag("--describe", describe, "Describe the specified log directories on the specified brokers.");
+  app.add_option("--topic-list", topic_list,
+                 "The list of topics to be queried in the form \"topic1,topic2,topic3\". All topics will be queried "
+                 "if no topic list is specified");
+  app.add_option("--broker-list", broker_list,
+                 "The list of brokers to be queried in the form \"0,1,2\". All brokers in the cluster will be "
+                 "queried if no broker list is specified");
+  app.set_version_flag("--version", "gregor 0.1.0");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 1;
+  }
+  if (bootstrap_server.empty()) {
+    std::cerr << "Missing required argument \"[bootstrap-server]\"\n" << app.help();
+    return 1;
+  }
+  if (!describe) {
+    std::cerr << "Missing required argument \"[describe]\"\n" << app.help();
+    return 1;
+  }
+  std::set<int32_t> input_brokers;
+  {
+    std::stringstream ss(broker_list);
+    for (std::string b; std::getline(ss, b, ',');) {
+      if (b.empty()) continue;
+      auto id = gregor::tools::parse_int32(b);
+      if (!id) {
+        std::cerr << "For input string: \"" << b << "\"\n";
+        return 1;
+      }
+      input_brokers.insert(*id);
+    }
+  }
+  auto servers = gc::parse_bootstrap_servers(bootstrap_server);
+  if (!servers) {
+    std::cerr << "Invalid url in bootstrap.servers: " << bootstrap_server << "\n";
+    return 1;
+  }
+  gc::client_options co;
+  co.bootstrap_servers = std::move(*servers);
+  co.client_id = "log-dirs-tool";
+  if (!command_config.empty()) {
+    auto props = gregor::tools::read_properties_file(command_config);
+    if (!props) {
+      std::cerr << "Cannot read " << command_config << "\n";
+      return 1;
+    }
+    if (auto it = props->find("client.id"); it != props->end()) co.client_id = it->second;
+    if (auto it = props->find("request.timeout.ms"); it != props->end()) {
+      if (auto ms = gregor::tools::parse_int64(it->second); ms && *ms > 0) co.request_timeout = std::chrono::milliseconds(*ms);
+    }
+  }
+  auto timeout = co.request_timeout;
+  gc::sync_client c(std::move(co));
+  auto boot = c.run(c.async().bootstrap());
+  if (!boot) {
+    std::cerr << "Cannot connect to any broker in " << bootstrap_server << ": " << boot.error().message() << "\n";
+    return 1;
+  }
+  const auto& brokers = c.async().metadata().brokers;
+  std::set<int32_t> cluster;
+  for (const auto& [id, b] : brokers) cluster.insert(id);
+  std::set<int32_t> existing = input_brokers.empty() ? cluster : std::set<int32_t>{};
+  std::set<int32_t> missing;
+  for (int32_t id : input_brokers) (cluster.count(id) > 0 ? existing : missing).insert(id);
+  if (!missing.empty()) {
+    std::cerr << "ERROR: The given brokers do not exist from --broker-list: " << join(missing)
+              << ". Current existent brokers: " << join(cluster) << "\n";
+    return 1;
+  }
+  std::cout << "Querying brokers for log directories information" << std::endl;
+  std::map<int32_t, gp::describe_log_dirs_response> answers;
+  for (int32_t id : existing) {
+    const auto& b = brokers.at(id);
+    auto answer = c.run(describe_broker(c.io().get_executor(), b.host, static_cast<uint16_t>(b.port), timeout));
+    if (!answer) {
+      std::cerr << "Failed to describe the log dirs of broker " << id << " (" << b.host << ":" << b.port
+                << "): " << answer.error().message() << "\n";
+      return 1;
+    }
+    answers.emplace(id, std::move(*answer));
+  }
+  std::cout << "Received log directory information from brokers " << join(existing) << "\n";
+  std::cout << gregor::tools::format_log_dirs_json(answers, split_topics(topic_list)) << std::endl;
+  return 0;
+}
