@@ -17,7 +17,8 @@ packages=(
   kcat librdkafka-dev python3-kafka python3-confluent-kafka
   python3-snappy python3-lz4 python3-zstandard python3-xxhash
   # tools the test scripts use
-  procps psmisc netcat-openbsd python3-pytest python3-pytest-timeout python3-kazoo
+  procps psmisc netcat-openbsd python3-pytest python3-pytest-timeout python3-kazoo strace
+  linux-perf  # profiler for scripts/bench/run.sh --profile
 )
 
 missing=()

@@ -1,6 +1,8 @@
 #include "broker.h"
 
+#include <atomic>
 #include <csignal>
+#include <functional>
 #include <thread>
 
 #include <boost/asio/as_tuple.hpp>
@@ -9,6 +11,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "gregor/common/clock.h"
@@ -19,10 +23,13 @@
 #include "gregor/log/filenames.h"
 #include "gregor/metadata/metadata_cache.h"
 #include "gregor/network/server.h"
+#include "gregor/replication/cleaner_service.h"
+#include "gregor/replication/log_maintenance.h"
 #include "gregor/replication/replica_manager.h"
 #include "gregor/server/dispatcher.h"
 #include "gregor/zk/kafka_zk.h"
 #include "gregor/zk/session.h"
+#include "config_change_listener.h"
 #include "topic_settings.h"
 
 namespace gregor::app {
@@ -43,9 +50,12 @@ struct running_broker {
 
   std::unique_ptr<zk::session> session;
   std::unique_ptr<zk::kafka_zk> kzk;
+  std::shared_ptr<config_change_listener> config_listener;
   std::unique_ptr<log::log_manager> logs;
   metadata::metadata_cache metadata;
   std::unique_ptr<replication::replica_manager> replicas;
+  std::unique_ptr<replication::log_maintenance> maintenance;
+  std::unique_ptr<replication::cleaner_service> cleaner;  // log compaction threads
   server::broker_services services;
   std::unique_ptr<server::dispatcher> dispatcher;
   std::unique_ptr<network::server> socket_server;
@@ -63,6 +73,43 @@ struct running_broker {
     exit_code = 1;
   }
 };
+
+// Runs a blocking call (thread joins) on a helper thread while this coroutine's io thread keeps
+// serving: the call may wait for work posted to partition strands, which need an io thread.
+asio::awaitable<void> run_off_io_thread(std::function<void()> blocking) {
+  std::atomic<bool> done{false};
+  std::thread worker([&] {
+    blocking();
+    done = true;
+  });
+  asio::steady_timer poll(co_await asio::this_coro::executor);
+  while (!done) {
+    poll.expires_after(std::chrono::milliseconds(10));
+    co_await poll.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  worker.join();
+}
+
+replication::cleaner_service_options cleaner_options(const config::broker_config& cfg) {
+  replication::cleaner_service_options o;
+  o.enable = cfg.log_cleaner_enable();
+  o.threads = cfg.log_cleaner_threads();
+  o.backoff_ms = cfg.log_cleaner_backoff_ms();
+  o.dedupe_buffer_bytes = cfg.log_cleaner_dedupe_buffer_size();
+  o.io_buffer_load_factor = cfg.log_cleaner_io_buffer_load_factor();
+  return o;
+}
+
+replication::log_maintenance_options log_maintenance_options(const config::broker_config& cfg) {
+  using ms = std::chrono::milliseconds;
+  replication::log_maintenance_options o;
+  o.flush_check_interval = ms(cfg.log_flush_scheduler_interval_ms());
+  o.retention_check_interval = ms(cfg.log_retention_check_interval_ms());
+  o.recovery_point_checkpoint_interval = ms(cfg.log_flush_offset_checkpoint_interval_ms());
+  o.log_start_checkpoint_interval = ms(cfg.log_flush_start_offset_checkpoint_interval_ms());
+  o.high_watermark_checkpoint_interval = ms(cfg.replica_high_watermark_checkpoint_interval_ms());
+  return o;
+}
 
 log::log_config broker_log_defaults(const config::broker_config& cfg) {
   return effective_topic_config(cfg, {}).log;
@@ -149,20 +196,27 @@ asio::awaitable<void> running_broker::startup() {
 
   std::vector<std::filesystem::path> dirs;
   for (const auto& d : config.log_dirs()) dirs.emplace_back(d);
-  logs = std::make_unique<log::log_manager>(dirs, broker_log_defaults(config), clock::system());
+  // Dynamic broker configs first (Kafka's startup step 4): their log.* defaults apply to the logs.
+  config_listener = std::make_shared<config_change_listener>(io, *kzk, config, clock::system());
+  co_await config_listener->load_broker_layers(broker_id);
+  logs = std::make_unique<log::log_manager>(dirs, broker_log_defaults(*config_listener->effective()), clock::system());
   if (auto r = logs->startup(broker_id, *cluster_id); !r) {
     fail("cannot load the log directories: " + logs->last_error());
     co_return;
   }
 
-  auto* zk_client = kzk.get();
-  const auto* cfg = &config;
+  auto* listener = config_listener.get();
   replicas = std::make_unique<replication::replica_manager>(
       io, *logs, broker_id, clock::system(),
-      [zk_client, cfg](std::string topic) -> asio::awaitable<replication::topic_config> {
-        auto overrides = co_await zk_client->get_entity_config("topics", topic);
-        co_return effective_topic_config(*cfg, overrides ? *overrides : std::map<std::string, std::string>{});
+      [listener](std::string topic) -> asio::awaitable<replication::topic_config> {
+        co_return co_await listener->topic_config_for(std::move(topic));
       });
+  maintenance = std::make_unique<replication::log_maintenance>(io, *replicas, *logs, clock::system(),
+                                                               log_maintenance_options(config));
+  maintenance->start();
+  cleaner = std::make_unique<replication::cleaner_service>(*replicas, logs->deletions(), cleaner_options(config),
+                                                         clock::system());
+  cleaner->start();
 
   controller::controller_options copts;
   copts.broker_id = broker_id;
@@ -217,6 +271,7 @@ asio::awaitable<void> running_broker::startup() {
   session->on_state_change([this](zk::session_state s) { on_session_state(s); });
   if (!co_await register_broker()) co_return;
   controller->start();
+  config_listener->start(*replicas);
 
   std::string endpoints;
   for (const auto& e : registration.endpoints) {
@@ -232,6 +287,13 @@ asio::awaitable<void> running_broker::shutdown() {
     co_await socket_server->drain_and_close(std::chrono::seconds(30));
   }
   if (controller) co_await controller->shutdown();
+  if (config_listener) co_await config_listener->stop();
+  if (cleaner) {
+    // Joins the cleaner threads, which may be waiting on a partition strand: keep this thread free.
+    std::function<void()> stop_cleaner = [this] { cleaner->stop(); };
+    co_await run_off_io_thread(std::move(stop_cleaner));
+  }
+  if (maintenance) co_await maintenance->stop();
   if (replicas) co_await replicas->shutdown();
   if (logs) logs->shutdown();
   if (session) co_await session->close();  // ends the session: /brokers/ids/<id> disappears

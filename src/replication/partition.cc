@@ -5,6 +5,7 @@
 #include "gregor/common/logger.h"
 #include "gregor/log/partition_log.h"
 #include "gregor/record/batch_header.h"
+#include "gregor/record/recompress.h"
 #include "gregor/record/record.h"
 #include "gregor/record/validate.h"
 #include "gregor/replication/error_mapping.h"
@@ -23,6 +24,13 @@ error_code partition::apply_state(log::partition_log* log, const partition_state
   _config = config;
   _state = state;
   if (!topic_id.is_zero()) _topic_id = topic_id;
+  if (_state.leader == _self && _state.leader_epoch >= 0) {
+    // Kafka's makeLeader: the new epoch starts at the current log end (leader-epoch-checkpoint).
+    if (auto r = _log->assign_epoch_at_end(_state.leader_epoch); !r) {
+      get_logger("replication")->error("{}: cannot record leader epoch {}: {}", _tp.to_string(), _state.leader_epoch,
+                                       r.error().message());
+    }
+  }
   update_high_watermark();
   notify_waiters();  // fetches waiting on the old leader must re-check
   return error_code::none;
@@ -92,6 +100,25 @@ append_outcome partition::append(const append_request& req) {
     return out;
   }
   shared_bytes records = req.records;
+  // Topic compression.type other than "producer": batches in another codec are re-encoded
+  // (bounded decompression), then checked again (size limits apply to what is stored).
+  if (auto target = compression::parse_codec_name(_config.compression_type)) {
+    auto recompressed = record::recompress_batches(records.view(), *batches, *target, limits.max_uncompressed_size);
+    if (!recompressed) {
+      out.error = to_kafka_error(recompressed.error());
+      out.error_message = recompressed.error().message();
+      return out;
+    }
+    if (recompressed->has_value()) {
+      records = shared_bytes(std::move(**recompressed));
+      batches = record::validate_batches(records.view(), limits);
+      if (!batches) {
+        out.error = to_kafka_error(batches.error());
+        out.error_message = batches.error().message();
+        return out;
+      }
+    }
+  }
   if (_config.message_timestamp_type == "LogAppendTime") {
     // The request's bytes are shared and immutable: stamp a copy (this topic setting is rare).
     bytes stamped(records.view().begin(), records.view().end());
@@ -175,6 +202,29 @@ offset_lookup partition::list_offset(int64_t timestamp, int32_t current_leader_e
   return out;
 }
 
+delete_records_outcome partition::delete_records(int64_t offset) {
+  delete_records_outcome out;
+  if (!is_leader()) {
+    out.error = error_code::not_leader_or_follower;
+    return out;
+  }
+  if (_config.log.cleanup_policy.find("delete") == std::string::npos) {
+    out.error = error_code::policy_violation;
+    return out;
+  }
+  int64_t target = offset == -1 ? _high_watermark : offset;
+  if (target < 0 || target > _high_watermark) {
+    out.error = error_code::offset_out_of_range;
+    return out;
+  }
+  out.low_watermark = _log->maybe_increment_log_start_offset(target);
+  return out;
+}
+
+void partition::restore_high_watermark(int64_t high_watermark) {
+  if (_log == nullptr) _high_watermark = std::max<int64_t>(high_watermark, 0);
+}
+
 std::optional<std::pair<int64_t, int64_t>> partition::find_record_by_timestamp(int64_t timestamp,
                                                                                int64_t visible_end) const {
   // The log's time index finds the first batch whose max timestamp reaches `timestamp`; Kafka
@@ -220,6 +270,11 @@ void partition::notify_waiters() {
   for (auto& w : waiting) {
     if (auto live = w.lock()) live->notify();
   }
+}
+
+void partition::update_config(const topic_config& config) {
+  _config = config;
+  if (_log != nullptr) _log->set_config(config.log);
 }
 
 } // namespace gregor::replication

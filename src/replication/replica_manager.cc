@@ -86,8 +86,13 @@ asio::awaitable<std::vector<std::pair<topic_partition, error_code>>> replica_man
     }
     auto p = get_or_add(lp.tp);
     log::partition_log* raw_log = *log;
-    auto apply = [raw_log, st = lp.state, id = lp.topic_id, cfg](partition& part) {
-      return part.apply_state(raw_log, st, id, cfg);
+    auto checkpointed_hw = _logs.checkpointed_high_watermark(lp.tp);
+    auto apply = [raw_log, st = lp.state, id = lp.topic_id, cfg, checkpointed_hw](partition& part) {
+      if (checkpointed_hw && part.log() == nullptr) part.restore_high_watermark(*checkpointed_hw);
+      error_code e = part.apply_state(raw_log, st, id, cfg);
+      // A log loaded at startup was opened with the broker defaults: give it the topic's settings.
+      if (e == error_code::none) part.update_config(cfg);
+      return e;
     };
     error_code e = co_await on_partition(p, std::move(apply));
     if (e == error_code::none) {
@@ -164,6 +169,31 @@ asio::awaitable<offset_lookup> replica_manager::list_offset(const topic_partitio
   }
   auto lookup = [=](partition& part) { return part.list_offset(timestamp, current_leader_epoch, from_consumer); };
   co_return co_await on_partition(p, std::move(lookup));
+}
+
+asio::awaitable<size_t> replica_manager::update_topic_config(std::string topic, topic_config config) {
+  size_t updated = 0;
+  for (auto& p : all()) {
+    if (p->tp().topic != topic) continue;
+    auto update = [config](partition& part) {
+      part.update_config(config);
+      return 0;
+    };
+    co_await on_partition(p, std::move(update));
+    ++updated;
+  }
+  co_return updated;
+}
+
+asio::awaitable<delete_records_outcome> replica_manager::delete_records(const topic_partition& tp, int64_t offset) {
+  auto p = get(tp);
+  if (!p) {
+    delete_records_outcome out;
+    out.error = error_code::unknown_topic_or_partition;
+    co_return out;
+  }
+  auto del = [offset](partition& part) { return part.delete_records(offset); };
+  co_return co_await on_partition(p, std::move(del));
 }
 
 asio::awaitable<void> replica_manager::shutdown() {

@@ -17,9 +17,13 @@ handler_table build_table() {
   register_create_topics(t);
   register_delete_topics(t);
   register_describe_configs(t);
+  register_alter_configs(t);
+  register_incremental_alter_configs(t);
   register_leader_and_isr(t);
   register_update_metadata(t);
   register_stop_replica(t);
+  register_describe_log_dirs(t);
+  register_delete_records(t);
   return t;
 }
 

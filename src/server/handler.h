@@ -118,8 +118,12 @@ void register_list_offsets(handler_table&);
 void register_create_topics(handler_table&);
 void register_delete_topics(handler_table&);
 void register_describe_configs(handler_table&);
+void register_alter_configs(handler_table&);
+void register_incremental_alter_configs(handler_table&);
 void register_leader_and_isr(handler_table&);
 void register_update_metadata(handler_table&);
 void register_stop_replica(handler_table&);
+void register_describe_log_dirs(handler_table&);
+void register_delete_records(handler_table&);
 
 } // namespace gregor::server

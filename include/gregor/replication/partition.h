@@ -85,6 +85,11 @@ struct read_outcome {
   int64_t log_start_offset = -1;
 };
 
+struct delete_records_outcome {
+  error_code error = error_code::none;
+  int64_t low_watermark = -1;  // the log start offset afterwards
+};
+
 struct offset_lookup {
   error_code error = error_code::none;
   int64_t timestamp = -1;
@@ -108,12 +113,23 @@ public:
   // a leader epoch older than ours is refused, an equal one is a no-op.
   error_code apply_state(log::partition_log* log, const partition_state& state, const uuid& topic_id,
                          const topic_config& config);
+  // Applies a topic's new effective settings (a dynamic config change): validation limits, the
+  // timestamp type and the log's own settings (roll, retention, flush) from the next operation on.
+  void update_config(const topic_config& config);
   // Stops serving (StopReplica). The log stays open until the log_manager removes or closes it.
   void stop();
 
   append_outcome append(const append_request& request);
   read_outcome read(const read_request& request);
   offset_lookup list_offset(int64_t timestamp, int32_t current_leader_epoch, bool from_consumer);
+  // DeleteRecords: raises the log start offset to `offset` (-1: the high watermark). Errors:
+  // not_leader_or_follower, offset_out_of_range (offset < -1 or above the high watermark),
+  // policy_violation (cleanup.policy without "delete", as Kafka refuses). Segments below the new
+  // start are removed by the next retention round.
+  delete_records_outcome delete_records(int64_t offset);
+  // Before the first apply_state: the high watermark from replication-offset-checkpoint
+  // (apply_state clamps it to the log).
+  void restore_high_watermark(int64_t high_watermark);
 
   bool is_leader() const { return _log != nullptr && _state.leader == _self; }
   const partition_state& state() const { return _state; }

@@ -67,6 +67,13 @@ public:
   boost::asio::awaitable<read_outcome> read(const topic_partition& tp, read_request request);
   boost::asio::awaitable<offset_lookup> list_offset(const topic_partition& tp, int64_t timestamp,
                                                    int32_t current_leader_epoch, bool from_consumer);
+  // DeleteRecords for one partition (see partition::delete_records); unknown_topic_or_partition
+  // when this broker does not host it.
+  boost::asio::awaitable<delete_records_outcome> delete_records(const topic_partition& tp, int64_t offset);
+
+  // Gives every local partition of `topic` its new effective settings (on each partition's strand).
+  // Returns the number of partitions updated.
+  boost::asio::awaitable<size_t> update_topic_config(std::string topic, topic_config config);
 
   // Stops every partition (on their strands). Call before the log_manager shuts down.
   boost::asio::awaitable<void> shutdown();
