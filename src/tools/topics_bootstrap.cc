@@ -38,19 +38,19 @@ std::vector<std::string> matching_topics(const gc::cluster_metadata& md, const t
   return out;  // std::map keeps them sorted
 }
 
-int ensure_found(const std::vector<std::string>& topics, const topics_options& o, std::ostream& err) {
+int ensure_found(const std::vector<std::string>& topics, const topics_options& o, std::ostream& out) {
   if (topics.empty() && o.topic && !o.if_exists) {
-    return topic_command_error(err, "Topic '" + *o.topic + "' does not exist as expected");
+    return topic_command_error(out, "Topic '" + *o.topic + "' does not exist as expected");
   }
   return 0;
 }
 
-int create(gc::sync_client& c, const topics_options& o, std::ostream& out, std::ostream& err) {
+int create(gc::sync_client& c, const topics_options& o, std::ostream& out, std::ostream& /*err*/) {
   gc::new_topic t;
   t.name = *o.topic;
   if (o.replica_assignment) {
     auto a = parse_replica_assignment(*o.replica_assignment);
-    if (!a) return topic_command_error(err, "Invalid replica assignment: " + *o.replica_assignment);
+    if (!a) return topic_command_error(out, "Invalid replica assignment: " + *o.replica_assignment);
     t.assignment = std::move(*a);
   } else {
     t.partitions = o.partitions.value_or(-1);
@@ -58,7 +58,7 @@ int create(gc::sync_client& c, const topics_options& o, std::ostream& out, std::
   }
   std::string bad;
   auto configs = parse_key_values(o.configs, &bad);
-  if (!configs) return topic_command_error(err, "Invalid topic config: all configs to be added must be in the format \"key=val\". Got: " + bad);
+  if (!configs) return topic_command_error(out, "Invalid topic config: all configs to be added must be in the format \"key=val\". Got: " + bad);
   t.configs = std::move(*configs);
 
   if (o.if_not_exists) {
@@ -69,21 +69,21 @@ int create(gc::sync_client& c, const topics_options& o, std::ostream& out, std::
   if (metadata::has_collision_chars(t.name)) out << collision_warning << "\n";
   std::vector<gc::new_topic> topics{std::move(t)};
   auto results = c.run(c.async().create_topics(std::move(topics), 30s));
-  if (!results) return topic_command_error(err, describe_error(results.error(), ""));
+  if (!results) return topic_command_error(out, describe_error(results.error(), ""));
   for (const auto& r : *results) {
     if (!r.error) {
       out << "Created topic " << r.name << ".\n";
       continue;
     }
     if (o.if_not_exists && r.error == gc::kafka_error(protocol::error_code::topic_already_exists)) continue;
-    return topic_command_error(err, describe_error(r.error, r.message));
+    return topic_command_error(out, describe_error(r.error, r.message));
   }
   return 0;
 }
 
-int list(gc::sync_client& c, const topics_options& o, std::ostream& out, std::ostream& err) {
+int list(gc::sync_client& c, const topics_options& o, std::ostream& out, std::ostream& /*err*/) {
   auto names = c.run(c.async().list_topics(!o.exclude_internal));
-  if (!names) return topic_command_error(err, describe_error(names.error(), ""));
+  if (!names) return topic_command_error(out, describe_error(names.error(), ""));
   std::optional<std::regex> re;
   if (o.topic) re = topic_include_regex(*o.topic);
   for (const auto& name : *names) {
@@ -94,11 +94,11 @@ int list(gc::sync_client& c, const topics_options& o, std::ostream& out, std::os
   return 0;
 }
 
-int describe(gc::sync_client& c, const topics_options& o, std::ostream& out, std::ostream& err) {
+int describe(gc::sync_client& c, const topics_options& o, std::ostream& out, std::ostream& /*err*/) {
   auto md = c.run(c.async().refresh_metadata(std::nullopt, false));
-  if (!md) return topic_command_error(err, describe_error(md.error(), ""));
+  if (!md) return topic_command_error(out, describe_error(md.error(), ""));
   auto topics = matching_topics(*md, o);
-  if (int rc = ensure_found(topics, o, err)) return rc;
+  if (int rc = ensure_found(topics, o, out)) return rc;
   if (topics.empty()) return 0;
 
   describe_filter filter;
@@ -107,7 +107,7 @@ int describe(gc::sync_client& c, const topics_options& o, std::ostream& out, std
   for (const auto& [id, b] : md->brokers) filter.live_brokers.insert(id);
 
   auto described = c.run(c.async().describe_topics(topics, filter.print_headers()));
-  if (!described) return topic_command_error(err, describe_error(described.error(), ""));
+  if (!described) return topic_command_error(out, describe_error(described.error(), ""));
   for (const auto& d : *described) {
     topic_view view;
     view.name = d.topic.name;
@@ -132,30 +132,30 @@ int describe(gc::sync_client& c, const topics_options& o, std::ostream& out, std
   return 0;
 }
 
-int remove(gc::sync_client& c, const topics_options& o, std::ostream& err) {
+int remove(gc::sync_client& c, const topics_options& o, std::ostream& out) {
   auto md = c.run(c.async().refresh_metadata(std::nullopt, false));
-  if (!md) return topic_command_error(err, describe_error(md.error(), ""));
+  if (!md) return topic_command_error(out, describe_error(md.error(), ""));
   auto topics = matching_topics(*md, o);
-  if (int rc = ensure_found(topics, o, err)) return rc;
+  if (int rc = ensure_found(topics, o, out)) return rc;
   for (const auto& t : topics) {
     if (metadata::is_internal_topic(t)) {
-      return topic_command_error(err, "Topic " + t + " is a kafka internal topic and is not allowed to be marked for deletion.");
+      return topic_command_error(out, "Topic " + t + " is a kafka internal topic and is not allowed to be marked for deletion.");
     }
   }
   if (topics.empty()) return 0;
   auto results = c.run(c.async().delete_topics(topics, 30s));
-  if (!results) return topic_command_error(err, describe_error(results.error(), ""));
+  if (!results) return topic_command_error(out, describe_error(results.error(), ""));
   for (const auto& r : *results) {
-    if (r.error) return topic_command_error(err, describe_error(r.error, r.message));
+    if (r.error) return topic_command_error(out, describe_error(r.error, r.message));
   }
   return 0;
 }
 
-int alter(gc::sync_client& c, const topics_options& o, std::ostream& err) {
+int alter(gc::sync_client& c, const topics_options& o, std::ostream& out) {
   auto md = c.run(c.async().refresh_metadata(std::nullopt, false));
-  if (!md) return topic_command_error(err, describe_error(md.error(), ""));
+  if (!md) return topic_command_error(out, describe_error(md.error(), ""));
   auto topics = matching_topics(*md, o);
-  if (int rc = ensure_found(topics, o, err)) return rc;
+  if (int rc = ensure_found(topics, o, out)) return rc;
   std::vector<gc::new_partitions> grow;
   for (const auto& t : topics) {
     gc::new_partitions n;
@@ -163,7 +163,7 @@ int alter(gc::sync_client& c, const topics_options& o, std::ostream& err) {
     n.total_count = *o.partitions;
     if (o.replica_assignment) {
       auto a = parse_replica_assignment(*o.replica_assignment);
-      if (!a) return topic_command_error(err, "Invalid replica assignment: " + *o.replica_assignment);
+      if (!a) return topic_command_error(out, "Invalid replica assignment: " + *o.replica_assignment);
       // The list covers every partition; the request carries only the new ones.
       int32_t existing = static_cast<int32_t>(md->topics.at(t).partitions.size());
       for (const auto& [p, replicas] : *a) {
@@ -174,9 +174,9 @@ int alter(gc::sync_client& c, const topics_options& o, std::ostream& err) {
   }
   if (grow.empty()) return 0;
   auto results = c.run(c.async().create_partitions(std::move(grow), 30s));
-  if (!results) return topic_command_error(err, describe_error(results.error(), ""));
+  if (!results) return topic_command_error(out, describe_error(results.error(), ""));
   for (const auto& r : *results) {
-    if (r.error) return topic_command_error(err, describe_error(r.error, r.message));
+    if (r.error) return topic_command_error(out, describe_error(r.error, r.message));
   }
   return 0;
 }
@@ -185,13 +185,13 @@ int alter(gc::sync_client& c, const topics_options& o, std::ostream& err) {
 
 int run_topics_bootstrap(const topics_options& o, std::ostream& out, std::ostream& err) {
   auto servers = gc::parse_bootstrap_servers(o.bootstrap_server);
-  if (!servers) return topic_command_error(err, "Invalid url in bootstrap.servers: " + o.bootstrap_server);
+  if (!servers) return topic_command_error(out, "Invalid url in bootstrap.servers: " + o.bootstrap_server);
   gc::client_options co;
   co.bootstrap_servers = std::move(*servers);
   co.client_id = "gregor-topics";
   if (!o.command_config.empty()) {
     auto props = read_properties_file(o.command_config);
-    if (!props) return topic_command_error(err, "Cannot read " + o.command_config);
+    if (!props) return topic_command_error(out, "Cannot read " + o.command_config);
     if (auto it = props->find("client.id"); it != props->end()) co.client_id = it->second;
     if (auto it = props->find("request.timeout.ms"); it != props->end()) {
       if (auto ms = parse_int64(it->second); ms && *ms > 0) co.request_timeout = std::chrono::milliseconds(*ms);
@@ -200,14 +200,14 @@ int run_topics_bootstrap(const topics_options& o, std::ostream& out, std::ostrea
   gc::sync_client c(std::move(co));
   auto boot = c.run(c.async().bootstrap());
   if (!boot) {
-    return topic_command_error(err, "Cannot connect to any broker in " + o.bootstrap_server + ": " + boot.error().message());
+    return topic_command_error(out, "Cannot connect to any broker in " + o.bootstrap_server + ": " + boot.error().message());
   }
   switch (o.action) {
   case topics_action::create: return create(c, o, out, err);
   case topics_action::list: return list(c, o, out, err);
   case topics_action::describe: return describe(c, o, out, err);
-  case topics_action::remove: return remove(c, o, err);
-  case topics_action::alter: return alter(c, o, err);
+  case topics_action::remove: return remove(c, o, out);
+  case topics_action::alter: return alter(c, o, out);
   case topics_action::none: break;
   }
   return 1;

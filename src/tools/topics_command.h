@@ -41,7 +41,8 @@ std::optional<topics_options> parse_topics_options(int argc, char** argv, std::o
 int run_topics_bootstrap(const topics_options& o, std::ostream& out, std::ostream& err);
 int run_topics_zookeeper(const topics_options& o, std::ostream& out, std::ostream& err);
 
-// "Error while executing topic command : <message>" on `err`; returns 1.
-int topic_command_error(std::ostream& err, const std::string& message);
+// "Error while executing topic command : <message>" on `out` (Kafka println()s it to stdout);
+// returns 1.
+int topic_command_error(std::ostream& out, const std::string& message);
 
 } // namespace gregor::tools

@@ -7,9 +7,9 @@
 
 namespace gregor::tools {
 
-int topic_command_error(std::ostream& err, const std::string& message) {
-  err << "Error while executing topic command : " << message << "\n";
-  err.flush();
+int topic_command_error(std::ostream& out, const std::string& message) {
+  out << "Error while executing topic command : " << message << "\n";
+  out.flush();
   return 1;
 }
 

@@ -67,9 +67,9 @@ result<std::vector<std::string>> matching_topics(zk_admin& zk, const topics_opti
   return out;
 }
 
-int ensure_found(const std::vector<std::string>& topics, const topics_options& o, std::ostream& err) {
+int ensure_found(const std::vector<std::string>& topics, const topics_options& o, std::ostream& out) {
   if (topics.empty() && o.topic && !o.if_exists) {
-    return topic_command_error(err, "Topic '" + *o.topic + "' does not exist as expected");
+    return topic_command_error(out, "Topic '" + *o.topic + "' does not exist as expected");
   }
   return 0;
 }
@@ -93,22 +93,22 @@ std::mt19937& rng() {
   return r;
 }
 
-int create(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostream& err) {
+int create(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostream& /*err*/) {
   const std::string& name = *o.topic;
-  if (auto why = metadata::topic_name_error(name); !why.empty()) return topic_command_error(err, why);
+  if (auto why = metadata::topic_name_error(name); !why.empty()) return topic_command_error(out, why);
 
   std::string bad;
   auto configs = parse_key_values(o.configs, &bad);
-  if (!configs) return topic_command_error(err, "Invalid topic config: all configs to be added must be in the format \"key=val\". Got: " + bad);
+  if (!configs) return topic_command_error(out, "Invalid topic config: all configs to be added must be in the format \"key=val\". Got: " + bad);
   for (const auto& [k, v] : *configs) {
-    if (auto why = config::topic_key_error(k, v)) return topic_command_error(err, *why);
+    if (auto why = config::topic_key_error(k, v)) return topic_command_error(out, *why);
   }
 
   auto existing = zk.run(zk.kafka().list_topics());
-  if (!existing) return topic_command_error(err, zk_message(existing.error()));
+  if (!existing) return topic_command_error(out, zk_message(existing.error()));
   if (std::find(existing->begin(), existing->end(), name) != existing->end()) {
     if (o.if_not_exists) return 0;
-    return topic_command_error(err, "Topic '" + name + "' already exists.");
+    return topic_command_error(out, "Topic '" + name + "' already exists.");
   }
   // Names that differ only in '.' vs '_' would share metric names: Kafka refuses them.
   auto normalise = [](std::string s) {
@@ -122,22 +122,22 @@ int create(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostrea
   if (!collisions.empty()) {
     std::string list;
     for (const auto& c : collisions) list += (list.empty() ? "" : ", ") + c;
-    return topic_command_error(err, "Topic '" + name + "' collides with existing topics: " + list);
+    return topic_command_error(out, "Topic '" + name + "' collides with existing topics: " + list);
   }
 
   std::map<int32_t, std::vector<int32_t>> assignment;
   if (o.replica_assignment) {
     auto a = parse_replica_assignment(*o.replica_assignment);
-    if (!a) return topic_command_error(err, "Invalid replica assignment: " + *o.replica_assignment);
-    if (auto why = metadata::manual_assignment_error(*a); !why.empty()) return topic_command_error(err, why);
+    if (!a) return topic_command_error(out, "Invalid replica assignment: " + *o.replica_assignment);
+    if (auto why = metadata::manual_assignment_error(*a); !why.empty()) return topic_command_error(out, why);
     assignment = std::move(*a);
   } else {
-    if (!o.partitions) return topic_command_error(err, "Missing required argument \"[partitions]\"");
-    if (!o.replication_factor) return topic_command_error(err, "Missing required argument \"[replication-factor]\"");
+    if (!o.partitions) return topic_command_error(out, "Missing required argument \"[partitions]\"");
+    if (!o.replication_factor) return topic_command_error(out, "Missing required argument \"[replication-factor]\"");
     auto brokers = live_brokers(zk);
-    if (!brokers) return topic_command_error(err, zk_message(brokers.error()));
+    if (!brokers) return topic_command_error(out, zk_message(brokers.error()));
     if (*o.replication_factor > static_cast<int32_t>(brokers->size())) {
-      return topic_command_error(err, "Replication factor: " + std::to_string(*o.replication_factor) +
+      return topic_command_error(out, "Replication factor: " + std::to_string(*o.replication_factor) +
                                           " larger than available brokers: " + std::to_string(brokers->size()) + ".");
     }
     metadata::assignment_request req;
@@ -145,7 +145,7 @@ int create(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostrea
     req.replication_factor = *o.replication_factor;
     req.rack_aware = !o.disable_rack_aware;
     auto assigned = metadata::assign_replicas(*brokers, req, rng());
-    if (!assigned) return topic_command_error(err, assigned.error().message());
+    if (!assigned) return topic_command_error(out, assigned.error().message());
     assignment = std::move(*assigned);
   }
 
@@ -156,19 +156,19 @@ int create(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostrea
   if (!created) {
     if (created.error() == zk::zk_errc::node_exists) {
       if (o.if_not_exists) return 0;
-      return topic_command_error(err, "Topic '" + name + "' already exists.");
+      return topic_command_error(out, "Topic '" + name + "' already exists.");
     }
-    return topic_command_error(err, zk_message(created.error()));
+    return topic_command_error(out, zk_message(created.error()));
   }
   out << "Created topic " << name << ".\n";
   return 0;
 }
 
-int list(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostream& err) {
+int list(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostream& /*err*/) {
   auto topics = matching_topics(zk, o);
-  if (!topics) return topic_command_error(err, zk_message(topics.error()));
+  if (!topics) return topic_command_error(out, zk_message(topics.error()));
   auto marked = zk.run(zk.kafka().list_topics_marked_for_deletion());
-  if (!marked) return topic_command_error(err, zk_message(marked.error()));
+  if (!marked) return topic_command_error(out, zk_message(marked.error()));
   for (const auto& t : *topics) {
     bool deleting = std::find(marked->begin(), marked->end(), t) != marked->end();
     out << t << (deleting ? " - marked for deletion" : "") << "\n";
@@ -176,14 +176,14 @@ int list(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostream&
   return 0;
 }
 
-int describe(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostream& err) {
+int describe(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostream& /*err*/) {
   auto topics = matching_topics(zk, o);
-  if (!topics) return topic_command_error(err, zk_message(topics.error()));
-  if (int rc = ensure_found(*topics, o, err)) return rc;
+  if (!topics) return topic_command_error(out, zk_message(topics.error()));
+  if (int rc = ensure_found(*topics, o, out)) return rc;
   auto brokers = zk.run(zk.kafka().list_broker_ids());
-  if (!brokers) return topic_command_error(err, zk_message(brokers.error()));
+  if (!brokers) return topic_command_error(out, zk_message(brokers.error()));
   auto marked = zk.run(zk.kafka().list_topics_marked_for_deletion());
-  if (!marked) return topic_command_error(err, zk_message(marked.error()));
+  if (!marked) return topic_command_error(out, zk_message(marked.error()));
 
   describe_filter filter;
   filter.under_replicated = o.under_replicated;
@@ -192,7 +192,7 @@ int describe(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostr
 
   for (const auto& name : *topics) {
     auto assignment = zk.run(zk.kafka().get_topic_assignment(name));
-    if (!assignment) return topic_command_error(err, zk_message(assignment.error()));
+    if (!assignment) return topic_command_error(out, zk_message(assignment.error()));
     if (!*assignment) {
       out << "Topic " << name << " doesn't exist!\n";
       continue;
@@ -203,7 +203,7 @@ int describe(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostr
     view.topic_id = a.topic_id.value_or(uuid{});
     view.marked_for_deletion = std::find(marked->begin(), marked->end(), name) != marked->end();
     auto configs = zk.run(zk.kafka().get_entity_config("topics", name));
-    if (!configs) return topic_command_error(err, zk_message(configs.error()));
+    if (!configs) return topic_command_error(out, zk_message(configs.error()));
     for (const auto& [k, v] : *configs) view.configs.emplace_back(k, v);
     if (o.topics_with_overrides) {
       if (view.configs.empty()) continue;
@@ -215,7 +215,7 @@ int describe(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostr
       if (auto it = a.adding_replicas.find(p); it != a.adding_replicas.end()) pv.adding = it->second;
       if (auto it = a.removing_replicas.find(p); it != a.removing_replicas.end()) pv.removing = it->second;
       auto state = zk.run(zk.kafka().get_partition_state(name, p));
-      if (!state) return topic_command_error(err, zk_message(state.error()));
+      if (!state) return topic_command_error(out, zk_message(state.error()));
       if (*state) {
         if ((*state)->value.leader >= 0) pv.leader = (*state)->value.leader;
         pv.isr = (*state)->value.isr;
@@ -231,13 +231,13 @@ int describe(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostr
   return 0;
 }
 
-int remove(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostream& err) {
+int remove(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostream& /*err*/) {
   auto topics = matching_topics(zk, o);
-  if (!topics) return topic_command_error(err, zk_message(topics.error()));
-  if (int rc = ensure_found(*topics, o, err)) return rc;
+  if (!topics) return topic_command_error(out, zk_message(topics.error()));
+  if (int rc = ensure_found(*topics, o, out)) return rc;
   for (const auto& t : *topics) {
     if (metadata::is_internal_topic(t)) {
-      return topic_command_error(err, "Topic " + t + " is a kafka internal topic and is not allowed to be marked for deletion.");
+      return topic_command_error(out, "Topic " + t + " is a kafka internal topic and is not allowed to be marked for deletion.");
     }
     auto marked = zk.run(zk.kafka().mark_topic_for_deletion(t));
     if (!marked) {
@@ -245,7 +245,7 @@ int remove(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostrea
         out << "Topic " << t << " is already marked for deletion.\n";
         continue;
       }
-      return topic_command_error(err, "Error while deleting topic " + t + ": " + zk_message(marked.error()));
+      return topic_command_error(out, "Error while deleting topic " + t + ": " + zk_message(marked.error()));
     }
     out << "Topic " << t << " is marked for deletion.\n";
     out << "Note: This will have no impact if delete.topic.enable is not set to true.\n";
@@ -253,46 +253,46 @@ int remove(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostrea
   return 0;
 }
 
-int alter(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostream& err) {
+int alter(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostream& /*err*/) {
   auto topics = matching_topics(zk, o);
-  if (!topics) return topic_command_error(err, zk_message(topics.error()));
-  if (int rc = ensure_found(*topics, o, err)) return rc;
+  if (!topics) return topic_command_error(out, zk_message(topics.error()));
+  if (int rc = ensure_found(*topics, o, out)) return rc;
   if (topics->empty()) return 0;
   out << "WARNING: If partitions are increased for a topic that has a key, the partition logic or ordering of the "
          "messages will be affected\n";
   for (const auto& name : *topics) {
     if (metadata::is_internal_topic(name)) {
-      return topic_command_error(err, "The number of partitions for the internal topic " + name + " cannot be changed.");
+      return topic_command_error(out, "The number of partitions for the internal topic " + name + " cannot be changed.");
     }
     auto current = zk.run(zk.kafka().get_topic_assignment(name));
-    if (!current) return topic_command_error(err, zk_message(current.error()));
-    if (!*current) return topic_command_error(err, "Topic '" + name + "' does not exist as expected");
+    if (!current) return topic_command_error(out, zk_message(current.error()));
+    if (!*current) return topic_command_error(out, "Topic '" + name + "' does not exist as expected");
     auto assignment = (*current)->value;
     const int32_t existing = static_cast<int32_t>(assignment.partitions.size());
     const int32_t wanted = *o.partitions;
     if (wanted <= existing) {
-      return topic_command_error(err, "The number of partitions for a topic can only be increased. Topic " + name +
+      return topic_command_error(out, "The number of partitions for a topic can only be increased. Topic " + name +
                                           " currently has " + std::to_string(existing) + " partitions, " +
                                           std::to_string(wanted) + " would not be an increase.");
     }
-    if (assignment.partitions.empty()) return topic_command_error(err, "Topic " + name + " has no partitions");
+    if (assignment.partitions.empty()) return topic_command_error(out, "Topic " + name + " has no partitions");
     const auto& first = assignment.partitions.begin()->second;
     if (o.replica_assignment) {
       auto a = parse_replica_assignment(*o.replica_assignment);
-      if (!a) return topic_command_error(err, "Invalid replica assignment: " + *o.replica_assignment);
+      if (!a) return topic_command_error(out, "Invalid replica assignment: " + *o.replica_assignment);
       for (int32_t p = existing; p < wanted; ++p) {
         auto it = a->find(p);
         if (it == a->end()) {
-          return topic_command_error(err, "Replica assignment is missing partition " + std::to_string(p));
+          return topic_command_error(out, "Replica assignment is missing partition " + std::to_string(p));
         }
         assignment.partitions[p] = it->second;
       }
       if (auto why = metadata::manual_assignment_error(assignment.partitions); !why.empty()) {
-        return topic_command_error(err, why);
+        return topic_command_error(out, why);
       }
     } else {
       auto brokers = live_brokers(zk);
-      if (!brokers) return topic_command_error(err, zk_message(brokers.error()));
+      if (!brokers) return topic_command_error(out, zk_message(brokers.error()));
       // Kafka continues the round-robin from partition 0's preferred leader (§9).
       int32_t start = 0;
       for (size_t i = 0; i < brokers->size(); ++i) {
@@ -308,11 +308,11 @@ int alter(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostream
       req.fixed_start_index = start;
       req.rack_aware = !o.disable_rack_aware;
       auto added = metadata::assign_replicas(*brokers, req, rng());
-      if (!added) return topic_command_error(err, added.error().message());
+      if (!added) return topic_command_error(out, added.error().message());
       for (auto& [p, replicas] : *added) assignment.partitions[p] = std::move(replicas);
     }
     auto written = zk.run(zk.kafka().set_topic_assignment(name, assignment, std::nullopt, (*current)->zk_version));
-    if (!written) return topic_command_error(err, zk_message(written.error()));
+    if (!written) return topic_command_error(out, zk_message(written.error()));
   }
   out << "Adding partitions succeeded!\n";
   return 0;
@@ -324,7 +324,7 @@ int run_topics_zookeeper(const topics_options& o, std::ostream& out, std::ostrea
   zk_admin zk(o.zookeeper);
   auto started = zk.run(zk.session().start(connection_timeout_ms));
   if (!started) {
-    return topic_command_error(err, "Cannot connect to ZooKeeper at " + o.zookeeper + ": " + zk_message(started.error()));
+    return topic_command_error(out, "Cannot connect to ZooKeeper at " + o.zookeeper + ": " + zk_message(started.error()));
   }
   switch (o.action) {
   case topics_action::create: return create(zk, o, out, err);

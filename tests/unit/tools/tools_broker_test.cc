@@ -117,8 +117,8 @@ TEST_F(ToolsBrokerTest, TopicsThroughTheBroker) {
 
   auto again = topics({"--create", "--topic", "orders", "--partitions", "3", "--replication-factor", "1"});
   EXPECT_EQ(again.exit_code, 1);
-  EXPECT_EQ(again.out, "");
-  EXPECT_EQ(again.err, "Error while executing topic command : Topic 'orders' already exists.\n");
+  EXPECT_EQ(again.err, "");
+  EXPECT_EQ(again.out, "Error while executing topic command : Topic 'orders' already exists.\n");
   auto quiet = topics({"--create", "--topic", "orders", "--if-not-exists", "--partitions", "3", "--replication-factor", "1"});
   EXPECT_EQ(quiet.exit_code, 0) << quiet.err;
   EXPECT_EQ(quiet.out, "");
@@ -148,7 +148,7 @@ TEST_F(ToolsBrokerTest, TopicsThroughTheBroker) {
 
   auto missing = topics({"--describe", "--topic", "nope"});
   EXPECT_EQ(missing.exit_code, 1);
-  EXPECT_EQ(missing.err, "Error while executing topic command : Topic 'nope' does not exist as expected\n");
+  EXPECT_EQ(missing.out, "Error while executing topic command : Topic 'nope' does not exist as expected\n");
   auto tolerated = topics({"--describe", "--topic", "nope", "--if-exists"});
   EXPECT_EQ(tolerated.exit_code, 0);
 
@@ -161,7 +161,7 @@ TEST_F(ToolsBrokerTest, TopicsThroughTheBroker) {
     EXPECT_EQ(describe_when_online("orders", 4, false).size(), 5u);
   } else {
     EXPECT_EQ(grown.exit_code, 1);
-    EXPECT_EQ(grown.err, "Error while executing topic command : The broker does not support this request.\n");
+    EXPECT_EQ(grown.out, "Error while executing topic command : The broker does not support this request.\n");
   }
 
   auto deleted = topics({"--delete", "--topic", "orders"});
@@ -180,10 +180,10 @@ TEST_F(ToolsBrokerTest, TopicsThroughZooKeeper) {
                                      "not both.\nCreated topic zk.events.\n"));
   auto collide = zk_topics({"--create", "--topic", "zk_events", "--partitions", "1", "--replication-factor", "1"});
   EXPECT_EQ(collide.exit_code, 1);
-  EXPECT_EQ(collide.err, "Error while executing topic command : Topic 'zk_events' collides with existing topics: zk.events\n");
+  EXPECT_EQ(collide.out, "Error while executing topic command : Topic 'zk_events' collides with existing topics: zk.events\n");
   auto too_many = zk_topics({"--create", "--topic", "wide", "--partitions", "1", "--replication-factor", "3"});
   EXPECT_EQ(too_many.exit_code, 1);
-  EXPECT_EQ(too_many.err, "Error while executing topic command : Replication factor: 3 larger than available brokers: 1.\n");
+  EXPECT_EQ(too_many.out, "Error while executing topic command : Replication factor: 3 larger than available brokers: 1.\n");
 
   // The controller picks the topic up, adds a topic id and elects leaders.
   auto lines = describe_when_online("zk.events", 2, true);
