@@ -32,14 +32,14 @@ std::optional<config::alter_error> resolve_config_resource(const broker_services
       return config::alter_error{config::alter_error::kind::unknown_topic,
                                  "The topic '" + resource_name + "' does not exist."};
     }
-    out = config_entity{"topics", resource_name, true, std::nullopt};
+    out = config_entity{"topics", resource_name, true, std::nullopt, resource_name};
     return std::nullopt;
   }
   if (resource_type == resource_broker) {
     config::broker_target target;
     if (auto err = config::parse_broker_resource(resource_name, services.broker_id, target)) return err;
     std::string name = target.id ? std::to_string(*target.id) : std::string("<default>");
-    out = config_entity{"brokers", std::move(name), false, target.id};
+    out = config_entity{"brokers", std::move(name), false, target.id, resource_name};
     return std::nullopt;
   }
   return config::alter_error{config::alter_error::kind::invalid_request,
@@ -57,14 +57,23 @@ int16_t alter_error_code(const config::alter_error& e) {
   return static_cast<int16_t>(error_code::invalid_request);
 }
 
-boost::asio::awaitable<std::optional<std::string>> store_entity_config(broker_services& services, config_entity entity,
-                                                                       std::map<std::string, std::string> values) {
+boost::asio::awaitable<std::optional<config_failure>> validate_and_store(broker_services& services,
+                                                                         config_entity entity,
+                                                                         std::map<std::string, std::string> values,
+                                                                         bool validate_only) {
+  auto invalid = entity.topic ? config::validate_topic_overrides(entity.resource_name, values)
+                              : config::validate_broker_dynamic(entity.resource_name, values,
+                                                                entity.broker_id.has_value());
+  if (invalid) co_return config_failure{alter_error_code(*invalid), invalid->message};
+  if (validate_only) co_return std::nullopt;
   std::string path = entity.type + "/" + entity.name;
   size_t keys = values.size();
   auto written = co_await services.zk->set_entity_config(std::move(entity.type), std::move(entity.name), std::move(values));
   if (!written) {
-    std::string message = "Cannot write /config/" + path + ": " + written.error().message();
-    co_return message;
+    config_failure failure;
+    failure.error_code = static_cast<int16_t>(protocol::error_code::unknown_server_error);
+    failure.message = "Cannot write /config/" + path + ": " + written.error().message();
+    co_return failure;
   }
   get_logger("server")->info("updated the dynamic config of {} ({} keys)", path, keys);
   co_return std::nullopt;

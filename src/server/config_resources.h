@@ -21,6 +21,7 @@ struct config_entity {
   std::string name;                   // topic, broker id, or "<default>"
   bool topic = false;
   std::optional<int32_t> broker_id;   // brokers only: nullopt for the cluster-wide default
+  std::string resource_name;          // as the request named it (Kafka's messages quote it)
 };
 
 // Resolves an Alter*Configs resource (type 2 = topic, 4 = broker). Errors: an unknown topic,
@@ -31,10 +32,18 @@ std::optional<config::alter_error> resolve_config_resource(const broker_services
 // The response error code for an alter_error.
 int16_t alter_error_code(const config::alter_error& e);
 
-// Replaces the entity's stored config with `values` and notifies every broker. nullopt on
-// success, else the message for an UNKNOWN_SERVER_ERROR answer.
-boost::asio::awaitable<std::optional<std::string>> store_entity_config(broker_services& services, config_entity entity,
-                                                                       std::map<std::string, std::string> values);
+// Why a resource's change was refused or failed: the response's error code and message.
+struct config_failure {
+  int16_t error_code = 0;
+  std::string message;
+};
+
+// Checks `values` as the entity's complete new dynamic set (Kafka's topic or broker rules), then,
+// unless validate_only, replaces the stored config and notifies every broker. nullopt on success.
+boost::asio::awaitable<std::optional<config_failure>> validate_and_store(broker_services& services,
+                                                                         config_entity entity,
+                                                                         std::map<std::string, std::string> values,
+                                                                         bool validate_only);
 
 // Every resource of `req` answered with `error` (the handlers' error_response).
 template <typename Response, typename Request>

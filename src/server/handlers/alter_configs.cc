@@ -43,17 +43,10 @@ struct alter_configs_handler {
       fail(out, *err);
       co_return;
     }
-    auto invalid = entity.topic ? config::validate_topic_overrides(r.resource_name, values)
-                                : config::validate_broker_dynamic(r.resource_name, values, entity.broker_id.has_value());
-    if (invalid) {
-      fail(out, *invalid);
-      co_return;
-    }
-    if (validate_only) co_return;
-    auto failure = co_await store_entity_config(ctx.services, std::move(entity), std::move(values));
+    auto failure = co_await validate_and_store(ctx.services, std::move(entity), std::move(values), validate_only);
     if (failure) {
-      out.error_code = code(error_code::unknown_server_error);
-      out.error_message = std::move(*failure);
+      out.error_code = failure->error_code;
+      out.error_message = std::move(failure->message);
     }
   }
 
