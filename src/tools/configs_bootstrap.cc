@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include "admin_client_options.h"
 #include "cli_util.h"
 #include "configs_command.h"
 #include "gregor/client/sync_client.h"
@@ -86,21 +87,13 @@ public:
 
   // Bootstraps; false with `err` written on failure.
   bool open(std::ostream& err) {
-    auto servers = gc::parse_bootstrap_servers(_o.bootstrap_server);
-    if (!servers) {
-      err << "Invalid url in bootstrap.servers: " << _o.bootstrap_server << "\n";
+    std::string options_error;
+    auto co = admin_client_options(_o.bootstrap_server, _o.command_config, "gregor-configs", options_error);
+    if (!co) {
+      err << options_error << "\n";
       return false;
     }
-    gc::client_options co;
-    co.bootstrap_servers = std::move(*servers);
-    co.client_id = "gregor-configs";
-    if (!_o.command_config.empty()) {
-      auto props = read_properties_file(_o.command_config);
-      if (props) {
-        if (auto it = props->find("client.id"); it != props->end()) co.client_id = it->second;
-      }
-    }
-    _client = std::make_unique<gc::sync_client>(std::move(co));
+    _client = std::make_unique<gc::sync_client>(std::move(*co));
     auto md = _client->run(_client->async().refresh_metadata(std::nullopt, false));
     if (!md) {
       err << "Error while executing config command: " << md.error().message() << "\n";

@@ -19,6 +19,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "admin_client_options.h"
 #include "cli_util.h"
 #include "gregor/client/sync_client.h"
 #include "gregor/common/logger.h"
@@ -160,27 +161,14 @@ int main(int argc, char** argv) {
   }
   auto wanted_list = std::get<std::vector<wanted>>(parsed);
 
-  auto servers = gc::parse_bootstrap_servers(bootstrap_server);
-  if (!servers) {
-    std::cerr << "Invalid url in bootstrap.servers: " << bootstrap_server << "\n";
+  std::string options_error;
+  auto co = gregor::tools::admin_client_options(bootstrap_server, command_config, "delete-records-tool", options_error);
+  if (!co) {
+    std::cerr << options_error << "\n";
     return 1;
   }
-  gc::client_options co;
-  co.bootstrap_servers = std::move(*servers);
-  co.client_id = "delete-records-tool";
-  if (!command_config.empty()) {
-    auto props = gregor::tools::read_properties_file(command_config);
-    if (!props) {
-      std::cerr << "Cannot read " << command_config << "\n";
-      return 1;
-    }
-    if (auto it = props->find("client.id"); it != props->end()) co.client_id = it->second;
-    if (auto it = props->find("request.timeout.ms"); it != props->end()) {
-      if (auto ms = gregor::tools::parse_int64(it->second); ms && *ms > 0) co.request_timeout = std::chrono::milliseconds(*ms);
-    }
-  }
-  auto timeout = co.request_timeout;
-  gc::sync_client c(std::move(co));
+  auto timeout = co->request_timeout;
+  gc::sync_client c(std::move(*co));
   std::cout << "Executing records delete operation" << std::endl;
   std::vector<std::string> topics;
   for (const auto& w : wanted_list) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <ostream>
 
+#include "admin_client_options.h"
 #include "cli_util.h"
 #include "gregor/client/errc.h"
 #include "gregor/client/sync_client.h"
@@ -184,20 +185,10 @@ int alter(gc::sync_client& c, const topics_options& o, std::ostream& out) {
 } // namespace
 
 int run_topics_bootstrap(const topics_options& o, std::ostream& out, std::ostream& err) {
-  auto servers = gc::parse_bootstrap_servers(o.bootstrap_server);
-  if (!servers) return topic_command_error(out, "Invalid url in bootstrap.servers: " + o.bootstrap_server);
-  gc::client_options co;
-  co.bootstrap_servers = std::move(*servers);
-  co.client_id = "gregor-topics";
-  if (!o.command_config.empty()) {
-    auto props = read_properties_file(o.command_config);
-    if (!props) return topic_command_error(out, "Cannot read " + o.command_config);
-    if (auto it = props->find("client.id"); it != props->end()) co.client_id = it->second;
-    if (auto it = props->find("request.timeout.ms"); it != props->end()) {
-      if (auto ms = parse_int64(it->second); ms && *ms > 0) co.request_timeout = std::chrono::milliseconds(*ms);
-    }
-  }
-  gc::sync_client c(std::move(co));
+  std::string options_error;
+  auto co = admin_client_options(o.bootstrap_server, o.command_config, "gregor-topics", options_error);
+  if (!co) return topic_command_error(out, options_error);
+  gc::sync_client c(std::move(*co));
   auto boot = c.run(c.async().bootstrap());
   if (!boot) {
     return topic_command_error(out, "Cannot connect to any broker in " + o.bootstrap_server + ": " + boot.error().message());
