@@ -18,6 +18,7 @@
 #include "gregor/common/clock.h"
 #include "gregor/common/logger.h"
 #include "gregor/controller/controller.h"
+#include "gregor/log/fd_cache.h"
 #include "gregor/log/log_manager.h"
 #include "gregor/log/meta_properties.h"
 #include "gregor/log/filenames.h"
@@ -199,6 +200,8 @@ asio::awaitable<void> running_broker::startup() {
   // Dynamic broker configs first (Kafka's startup step 4): their log.* defaults apply to the logs.
   config_listener = std::make_shared<config_change_listener>(io, *kzk, config, clock::system());
   co_await config_listener->load_broker_layers(broker_id);
+  // Segment .log descriptors beyond this many are closed and reopened on demand (many partitions).
+  log->info("keeping at most {} segment files open (half the open-file limit)", log::fd_cache::global().capacity());
   logs = std::make_unique<log::log_manager>(dirs, broker_log_defaults(*config_listener->effective()), clock::system());
   if (auto r = logs->startup(broker_id, *cluster_id); !r) {
     fail("cannot load the log directories: " + logs->last_error());

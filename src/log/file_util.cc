@@ -75,6 +75,16 @@ result<void> fsync_fd(int fd) {
   return {};
 }
 
+result<void> sync_filesystem(const std::filesystem::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return unexpected(errno_code());
+  int rc = ::syncfs(fd);
+  auto ec = rc == 0 ? std::error_code{} : errno_code();
+  ::close(fd);
+  if (rc != 0) return unexpected(ec);
+  return {};
+}
+
 result<void> fsync_dir(const std::filesystem::path& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return unexpected(errno_code());

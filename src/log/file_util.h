@@ -22,6 +22,8 @@ result<size_t> pread_upto(int fd, uint8_t* buf, size_t n, uint64_t offset);
 result<void> pwrite_all(int fd, std::span<const bytes_view> pieces, uint64_t offset);
 result<void> fsync_fd(int fd);
 result<void> fsync_dir(const std::filesystem::path& dir);
+// syncfs(2) on the filesystem holding `dir`: every dirty page and inode of it reaches the device.
+result<void> sync_filesystem(const std::filesystem::path& dir);
 result<void> truncate_fd(int fd, uint64_t size);
 result<uint64_t> file_size(int fd);
 // Writes `content` to `<path>.tmp`, fsyncs it, renames it over `path` and fsyncs the directory.

@@ -83,6 +83,8 @@ result<void> partition_log::load(const recovery_hint& hint) {
   }
   std::set<int64_t> bases;
   std::vector<std::pair<int64_t, std::filesystem::path>> index_files;
+  std::set<int64_t> with_offset_index;  // bases whose .index / .timeindex are listed
+  std::set<int64_t> with_time_index;
   auto listing = detail::list_dir(_dir);
   if (!listing) {
     load_failed(_dir, "cannot list", listing.error());
@@ -106,7 +108,13 @@ result<void> partition_log::load(const recovery_hint& hint) {
     switch (parsed->kind) {
     case filenames::segment_file_kind::log: bases.insert(parsed->offset); break;
     case filenames::segment_file_kind::offset_index:
+      with_offset_index.insert(parsed->offset);
+      index_files.emplace_back(parsed->offset, de.path);
+      break;
     case filenames::segment_file_kind::time_index:
+      with_time_index.insert(parsed->offset);
+      index_files.emplace_back(parsed->offset, de.path);
+      break;
     case filenames::segment_file_kind::txn_index: index_files.emplace_back(parsed->offset, de.path); break;
     case filenames::segment_file_kind::snapshot: break;
     }
@@ -148,7 +156,12 @@ result<void> partition_log::load(const recovery_hint& hint) {
   bool last_recovered = false;
   for (auto it = bases.begin(); it != bases.end(); ++it) {
     int64_t base = *it;
-    auto seg = segment::open(_dir, base, _cfg, now, next_roll_jitter());
+    // Sealed segments below the recovery work of a clean start are trusted as written (Kafka skips
+    // their index checks too): only the .log is stat'ed; indexes are mapped on first lookup.
+    const bool lazy = base < first_to_recover && std::next(it) != bases.end() && with_offset_index.contains(base) &&
+                      with_time_index.contains(base);
+    auto seg = lazy ? segment::open_lazy(_dir, base, _cfg, now, next_roll_jitter())
+                    : segment::open(_dir, base, _cfg, now, next_roll_jitter());
     if (!seg) {
       // segment::open logged which of the three files failed.
       auto files = filenames::log_file(_dir, base).replace_extension(".{log,index,timeindex}");
@@ -389,7 +402,13 @@ result<read_result> partition_log::read(int64_t offset, size_t max_bytes, int64_
   bool first_segment = true;
   for (; it != _segments.end() && !done; ++it) {
     const segment& seg = *it->second;
-    auto b = first_segment ? seg.find_batch(offset) : seg.batch_at(0);
+    if (seg.empty()) continue;
+    auto file = seg.open_file();
+    if (!file) {
+      if (taken > 0) break;  // serve what was read; the next read reports the error
+      return unexpected(file.error());
+    }
+    auto b = first_segment ? seg.find_batch(offset) : seg.batch_at(**file, 0);
     first_segment = false;
     uint64_t start = 0;
     uint64_t length = 0;
@@ -422,10 +441,10 @@ result<read_result> partition_log::read(int64_t offset, size_t max_bytes, int64_
         done = true;
         break;
       }
-      b = seg.batch_at(batch.position + batch.size);
+      b = seg.batch_at(**file, batch.position + batch.size);
     }
     if (length > 0) {
-      out.records.append(file_slice{seg.file(), start, length});
+      out.records.append(file_slice{*file, start, length});
       taken += length;
     }
   }
@@ -490,7 +509,7 @@ namespace {
 int64_t largest_timestamp(const segment& s) {
   if (s.max_timestamp() > 0) return s.max_timestamp();
   struct stat st{};
-  if (::fstat(s.file()->fd(), &st) != 0) return std::numeric_limits<int64_t>::max();  // keep it
+  if (::stat(s.log_path().c_str(), &st) != 0) return std::numeric_limits<int64_t>::max();  // keep it
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000;
 }
 
@@ -577,20 +596,24 @@ void partition_log::delete_segment_files(std::unique_ptr<segment> seg, file_dele
   deletions.schedule(std::move(renamed), _clk.now_ms() + std::max<int64_t>(_cfg.file_delete_delay_ms, 0));
 }
 
-void partition_log::close() {
+void partition_log::close(bool sync) {
   if (_closed) return;
   auto logger = get_logger("log");
-  if (auto r = flush(); !r) logger->error("{}: flush at close failed: {}", _dir.string(), r.error().message());
-  // Seal and fsync the active segment so the trimmed indexes and the final time-index entry are
-  // durable before a clean-shutdown marker may claim so.
+  if (sync) {
+    if (auto r = flush(); !r) logger->error("{}: flush at close failed: {}", _dir.string(), r.error().message());
+  }
+  // Seal (and with `sync`, fsync) the active segment so the trimmed indexes and the final
+  // time-index entry are durable before a clean-shutdown marker may claim so.
   if (auto r = active().seal(); !r) logger->error("{}: sealing failed: {}", _dir.string(), r.error().message());
-  if (auto r = active().flush(); !r) logger->error("{}: fsync failed: {}", _dir.string(), r.error().message());
+  if (sync) {
+    if (auto r = active().flush(); !r) logger->error("{}: fsync failed: {}", _dir.string(), r.error().message());
+  }
   for (auto& [base, seg] : _segments) {
     if (auto r = seg->close(); !r) {
       logger->error("{}: closing segment {} failed: {}", _dir.string(), base, r.error().message());
     }
   }
-  (void)detail::fsync_dir(_dir);
+  if (sync) (void)detail::fsync_dir(_dir);
   _closed = true;
 }
 

@@ -273,6 +273,9 @@ class Broker:
         self.log_path = self.workdir / "broker.log"
         self.proc = None
         self.exit_codes = []
+        # Optional argv prefix the broker is started through, e.g. to apply a ulimit:
+        # ["bash", "-c", 'ulimit -n 1024 && exec "$0" "$@"'] (exec keeps the broker's pid).
+        self.command_prefix = []
 
     @property
     def bootstrap(self):
@@ -307,7 +310,8 @@ class Broker:
         with open(self.log_path, "ab") as f:
             f.write(f"\n===== starting {self.binary} {self.config_path} at {time.strftime('%X')} =====\n"
                     .encode())
-        self.proc = ManagedProcess([str(self.binary), str(self.config_path)], self.log_path, env=env)
+        self.proc = ManagedProcess(self.command_prefix + [str(self.binary), str(self.config_path)], self.log_path,
+                                   env=env)
         try:
             wait_until(self._ready, timeout, 0.1, f"broker {self.broker_id} to answer Metadata")
         except ProcessExited:

@@ -26,6 +26,8 @@ public:
   static constexpr size_t entry_size = 8;
 
   static result<offset_index> open(std::filesystem::path path, int64_t base_offset, size_t max_bytes);
+  // An index with no file and no entries (lookups answer as for an empty index).
+  static offset_index detached(int64_t base_offset) { return offset_index(mapped_index(), base_offset); }
 
   int64_t base_offset() const { return _base_offset; }
   size_t entries() const { return _file.entries(); }

@@ -156,7 +156,10 @@ public:
   // Flushes, writes final time-index entries and trims indexes. Idempotent; afterwards every call
   // except the accessors fails with errc::log_closed. Destroying a log without close() leaves the
   // files as a crash would (untrimmed indexes); the next open() repairs them.
-  void close();
+  // With `sync` false nothing is fsync'd and recovery_point() stays where it was: the caller makes
+  // the files durable itself (the log_manager syncs each log dir's filesystem once at shutdown
+  // instead of fsyncing thousands of files one by one).
+  void close(bool sync = true);
   // Closes the log, renames its dir to `<topic>-<p>.<uuid>-delete` and removes it.
   result<void> delete_log();
 

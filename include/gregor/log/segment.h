@@ -5,6 +5,11 @@
 // Not thread-safe: owned by its partition_log, whose single owner calls it. Read results hand out
 // the .log descriptor as a shared_ptr, so a slice stays readable after the segment is rolled,
 // closed or deleted.
+//
+// Open files (many partitions, docs/ARCHITECTURE.md "On disk"): the .log descriptor lives in the
+// process-wide fd_cache and is reopened on demand after eviction. A segment opened with
+// open_lazy() (sealed, clean shutdown) maps its .index/.timeindex only when a lookup first needs
+// them; the active segment keeps its indexes mapped (a mapping holds no descriptor).
 
 #include <cstdint>
 #include <filesystem>
@@ -16,6 +21,7 @@
 #include "gregor/common/bytes.h"
 #include "gregor/common/iobuf.h"
 #include "gregor/common/result.h"
+#include "gregor/log/fd_cache.h"
 #include "gregor/log/log_config.h"
 #include "gregor/log/offset_index.h"
 #include "gregor/log/time_index.h"
@@ -45,6 +51,14 @@ public:
   static result<std::unique_ptr<segment>> open(const std::filesystem::path& dir, int64_t base_offset,
                                                const log_config& cfg, int64_t now_ms,
                                                int64_t roll_jitter_ms);
+
+  // Opens a sealed segment of a log that was shut down cleanly, touching only the .log's metadata
+  // (one stat): no descriptor is kept and the index files are neither opened nor checked until a
+  // lookup (find_batch, find_batch_by_timestamp, offsets(), times()) or max_timestamp() needs
+  // them. An index that then fails its cheap check (or is missing) is rebuilt from the .log's batch
+  // headers and trimmed; the .log itself is never truncated here (recovery is open()'s business).
+  static result<std::unique_ptr<segment>> open_lazy(const std::filesystem::path& dir, int64_t base_offset,
+                                                    const log_config& cfg, int64_t now_ms, int64_t roll_jitter_ms);
 
   segment(const segment&) = delete;
   segment& operator=(const segment&) = delete;
@@ -85,6 +99,9 @@ public:
   // The batch starting at `position`; nullopt at or past the end of the segment.
   // Only reads the header; corrupt headers yield an error.
   result<std::optional<batch_position>> batch_at(uint64_t position) const;
+  // The same through a descriptor of this segment's .log from open_file() (saves a cache lookup
+  // per batch when walking a segment).
+  result<std::optional<batch_position>> batch_at(const file_descriptor& file, uint64_t position) const;
   // The first batch whose last offset >= `offset` (index lookup, then a forward header scan).
   result<std::optional<batch_position>> find_batch(int64_t offset) const;
   // The first batch whose max timestamp >= `timestamp` and whose last offset >= start_offset
@@ -96,7 +113,9 @@ public:
   result<void> seal();
   // fsync of the .log and both indexes.
   result<void> flush();
-  // seal() and release the index mappings. Outstanding read slices keep the .log open.
+  // seal(), release the index mappings and drop the cached .log descriptor; the segment opens no
+  // file afterwards (call before its files are renamed or deleted). Outstanding read slices keep
+  // the .log open.
   result<void> close();
 
   int64_t base_offset() const { return _base_offset; }
@@ -106,18 +125,34 @@ public:
   // for other segments it is only meaningful after recover().
   int64_t next_offset() const { return _next_offset; }
   // Largest batch max timestamp in the segment (-1 if none) and the last offset of its batch.
-  int64_t max_timestamp() const { return _max_timestamp; }
-  int64_t offset_of_max_timestamp() const { return _offset_of_max_timestamp; }
+  // For a lazily opened segment the first call reads the .timeindex's last entry (mapping it only
+  // for that call); -1 if it cannot be read (logged).
+  int64_t max_timestamp() const;
+  int64_t offset_of_max_timestamp() const;
   int64_t created_ms() const { return _created_ms; }
-  const std::shared_ptr<const file_descriptor>& file() const { return _file; }
-  const std::filesystem::path& log_path() const { return _log_path; }
-  const offset_index& offsets() const { return _offset_index; }
-  const time_index& times() const { return _time_index; }
+  // The .log descriptor, reopened through the fd_cache if it was evicted. Errors: errno of open(2)
+  // (e.g. EMFILE), errc::log_closed after close().
+  result<std::shared_ptr<const file_descriptor>> open_file() const;
+  // open_file() for callers without error handling: on failure (logged) a descriptor holding -1,
+  // on which every read fails with EBADF. Same pointer for as long as anyone holds it.
+  std::shared_ptr<const file_descriptor> file() const;
+  const std::filesystem::path& log_path() const { return _log.path(); }
+  // The indexes, mapped on first use. If they cannot be opened (logged), an empty detached index.
+  const offset_index& offsets() const;
+  const time_index& times() const;
+  // Whether the index files are currently mapped (lazy segments: after the first lookup).
+  bool indexes_loaded() const { return _offset_index.has_value(); }
 
 private:
   segment(std::filesystem::path dir, int64_t base_offset, const log_config& cfg, int64_t now_ms,
-          int64_t roll_jitter_ms, std::shared_ptr<const file_descriptor> file, uint64_t size,
-          offset_index oidx, time_index tidx);
+          int64_t roll_jitter_ms, uint64_t size);
+
+  // Maps both indexes if they are not. `verify`: a lazily opened (sealed) segment's indexes get the
+  // cheap check and are rebuilt from the .log when it fails; recover() passes false (it rebuilds).
+  result<void> load_indexes(bool verify) const;
+  // Rebuilds both (mapped) indexes of a sealed segment from its batch headers and trims them.
+  result<void> rebuild_sealed_indexes() const;
+  void load_max_timestamp() const;
 
   // Scans and verifies batches from `position` (rebuilding index entries when `index`),
   // truncating the .log at the first invalid byte. Returns bytes truncated.
@@ -126,7 +161,7 @@ private:
   int64_t rolling_timestamp() const;
 
   std::filesystem::path _dir;
-  std::filesystem::path _log_path;
+  cached_log_file _log;
   int64_t _base_offset;
   int32_t _index_interval_bytes;
   int32_t _segment_index_bytes;
@@ -135,13 +170,14 @@ private:
   bool _preallocate;
   int64_t _created_ms;
   int64_t _roll_jitter_ms;
-  std::shared_ptr<const file_descriptor> _file;
   uint64_t _size;
-  offset_index _offset_index;
-  time_index _time_index;
+  // nullopt until mapped (lazily opened segments); mutable: lookups map them on demand.
+  mutable std::optional<offset_index> _offset_index;
+  mutable std::optional<time_index> _time_index;
   int64_t _next_offset;
-  int64_t _max_timestamp = -1;
-  int64_t _offset_of_max_timestamp = -1;
+  mutable int64_t _max_timestamp = -1;
+  mutable int64_t _offset_of_max_timestamp = -1;
+  mutable bool _max_timestamp_known = true;  // false for a lazy segment until read
   // Max timestamp of the first batch: time-based rolling counts from it (§6). Read lazily.
   mutable std::optional<int64_t> _rolling_timestamp;
   uint64_t _bytes_since_last_index_entry = 0;
