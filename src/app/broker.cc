@@ -220,6 +220,9 @@ asio::awaitable<void> running_broker::startup() {
   cleaner = std::make_unique<replication::cleaner_service>(*replicas, logs->deletions(), cleaner_options(config),
                                                          clock::system());
   cleaner->start();
+  auto* cleaner_ptr = cleaner.get();
+  logs->set_removal_listener(
+    [cleaner_ptr](const topic_partition& tp, const std::filesystem::path& dir) { cleaner_ptr->forget(tp, dir); });
 
   controller::controller_options copts;
   copts.broker_id = broker_id;

@@ -266,7 +266,9 @@ result<void> log_manager::remove(const topic_partition& tp) {
   if (!r) {
     std::lock_guard lock(_mutex);
     _last_error = "cannot delete " + log->dir().string() + ": " + r.error().message();
+    return r;
   }
+  if (_on_removed) _on_removed(tp, log->dir().parent_path());
   return r;
 }
 

@@ -65,6 +65,13 @@ void cleaner_service::stop() {
   for (auto& t : threads) t.join();
 }
 
+void cleaner_service::forget(const topic_partition& tp, const std::filesystem::path& log_dir) {
+  if (auto r = _checkpoints->remove(log_dir, tp); !r) {
+    get_logger("log.cleaner")->warn("cannot drop the cleaner checkpoint of {} in {}: {}", tp.to_string(), log_dir.string(),
+                                r.error().message());
+  }
+}
+
 uint64_t cleaner_service::cleanings() const {
   std::lock_guard lock(_mutex);
   return _cleanings;

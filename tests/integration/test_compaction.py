@@ -123,3 +123,10 @@ def test_compaction_keeps_latest_value_per_key(broker_factory):
     harness.wait_until(lambda: not list(b.partition_dir(TOPIC, 0).glob("*.deleted")), 30, 0.3,
                        ".deleted files to be removed")
     assert not list(b.partition_dir(TOPIC, 0).glob("*.cleaned")) and not list(b.partition_dir(TOPIC, 0).glob("*.swap"))
+
+    # Deleting the topic drops its cleaner checkpoint entry: a topic re-created under the same
+    # name starts uncleaned instead of trusting the old first dirty offset.
+    assert first_dirty(b) is not None
+    a = clients.admin(b.bootstrap)
+    a.delete_topics([TOPIC], operation_timeout=30)[TOPIC].result(30)
+    harness.wait_until(lambda: first_dirty(b) is None, 30, 0.2, "the checkpoint entry to go")

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -45,8 +46,13 @@ public:
   partition_log* get(const topic_partition& tp);
   // Existing log, or a new one in the dir holding the fewest partitions (first listed on ties).
   result<partition_log*> get_or_create(const topic_partition& tp, const log_config& cfg);
-  // Deletes the partition's log (dir renamed to the -delete form, then removed).
+  // Deletes the partition's log (dir renamed to the -delete form, then removed), then tells the
+  // removal listener.
   result<void> remove(const topic_partition& tp);
+  // Called after a partition's log was deleted, with the log dir that held it (the log cleaner
+  // forgets its checkpoint). Set once at startup, before any remove(); called on the remover's thread.
+  using removal_listener = std::function<void(const topic_partition&, const std::filesystem::path& log_dir)>;
+  void set_removal_listener(removal_listener listener) { _on_removed = std::move(listener); }
   std::vector<topic_partition> partitions() const;
   // The log dir holding `tp`, or empty.
   std::filesystem::path dir_of(const topic_partition& tp) const;
@@ -115,6 +121,7 @@ private:
   std::map<topic_partition, entry> _logs;
   bool _started = false;
   std::string _last_error;
+  removal_listener _on_removed;
 };
 
 } // namespace gregor::log

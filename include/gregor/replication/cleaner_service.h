@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -55,6 +56,10 @@ public:
   // Stops and joins the threads; a cleaning in progress is abandoned (its .cleaned files removed)
   // at its next step. Idempotent.
   void stop();
+
+  // Drops the cleaner-offset-checkpoint entry of a deleted partition, so that a topic re-created
+  // under the same name is cleaned from its start. Thread-safe.
+  void forget(const topic_partition& tp, const std::filesystem::path& log_dir);
 
   // Cleanings completed since start (for tests and logs). Thread-safe.
   uint64_t cleanings() const;
