@@ -52,6 +52,9 @@ replication::topic_config effective_topic_config(const config::broker_config& br
   parse_number(values, "message.timestamp.difference.max.ms", out.message_timestamp_difference_max_ms);
   if (auto it = values.find("message.timestamp.type"); it != values.end()) out.message_timestamp_type = it->second;
   if (auto it = values.find("compression.type"); it != values.end()) out.compression_type = it->second;
+  if (auto it = values.find("message.downconversion.enable"); it != values.end()) {
+    out.message_downconversion_enable = it->second == "true";
+  }
   return out;
 }
 

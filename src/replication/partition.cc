@@ -150,6 +150,10 @@ read_outcome partition::read(const read_request& req) {
     out.error = e;
     return out;
   }
+  if (req.down_conversion && !_config.message_downconversion_enable) {
+    out.error = error_code::unsupported_version;  // Kafka's answer to an old fetcher
+    return out;
+  }
   int64_t log_start = _log->log_start_offset();
   int64_t log_end = _log->log_end_offset();
   out.high_watermark = _high_watermark;

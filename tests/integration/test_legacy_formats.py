@@ -12,6 +12,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 import clients
+import harness
 import wire
 
 API_PRODUCE = 0
@@ -432,6 +433,32 @@ def test_downconversion_can_be_disabled(broker_factory):
         # The stored batch, with the leader epoch the broker stamped.
         assert (error, hw, records[:12], records[16:]) == (0, 1, blob[:12], blob[16:])
 
+
+def test_downconversion_per_topic(broker_factory):
+    """The topic setting wins over the broker default, both ways, and can change at run time."""
+    from confluent_kafka.admin import ConfigResource, NewTopic
+    b = broker_factory()
+    a = clients.admin(b.bootstrap)
+    fs = a.create_topics([NewTopic("no-old-fetchers", 1, 1, config={"message.downconversion.enable": "false"})],
+                         operation_timeout=30)
+    fs["no-old-fetchers"].result(30)
+    wire.wait_for_leader(b.bootstrap, "no-old-fetchers", 1)
+    allowed = _topic(b.bootstrap, "old-fetchers-ok")
+    with wire.Connection(b.bootstrap) as c:
+        blob = wire.record_batch([(b"k", b"v", BASE_TS, [])], BASE_TS)
+        for topic in ("no-old-fetchers", allowed):
+            assert wire.decode_produce_v3(c.request(API_PRODUCE, 3, wire.produce_v3_body(topic, 0, blob)))[
+                "responses"][0]["partitions"][0]["error_code"] == 0
+        assert fetch_partition(c, 1, "no-old-fetchers", 0)[0] == 35  # UNSUPPORTED_VERSION
+        assert fetch_partition(c, 4, "no-old-fetchers", 0)[0] == 0
+        assert fetch_partition(c, 1, allowed, 0)[0] == 0
+    # Enabling it dynamically lets old fetchers in without a restart.
+    res = ConfigResource(ConfigResource.Type.TOPIC, "no-old-fetchers",
+                         set_config={"message.downconversion.enable": "true"})
+    a.alter_configs([res])[res].result(30)
+    with wire.Connection(b.bootstrap) as c:
+        harness.wait_until(lambda: fetch_partition(c, 1, "no-old-fetchers", 0)[0] == 0, 30, 0.2,
+                           "the topic change to reach the partition")
 
 # ------------------------------------------------------------------------------------ kafka-python 0.8.2 / 0.10
 

@@ -52,6 +52,7 @@ struct topic_config {
   std::string message_timestamp_type = "CreateTime";
   int64_t message_timestamp_difference_max_ms = INT64_MAX;
   std::string compression_type = "producer";
+  bool message_downconversion_enable = true;  // message.downconversion.enable: serve Fetch v0-3
 };
 
 struct append_request {
@@ -75,6 +76,7 @@ struct read_request {
   bool min_one_batch = true;
   int32_t replica_id = -1;   // >= 0: a follower broker (reads up to the log end)
   int32_t current_leader_epoch = -1;
+  bool down_conversion = false;  // for Fetch v0-3 (refused when message.downconversion.enable=false)
 };
 
 struct read_outcome {

@@ -3,8 +3,8 @@
 // Fetch sessions (v7+): this broker creates none; it answers every fetch in full with session id 0,
 // which clients accept (they keep sending full fetches), and refuses ids it never issued.
 // Old fetchers (record_conversion.h): v0-1 read magic 0 and v2-3 magic 1, so their data is read
-// into memory and down-converted (refused with UNSUPPORTED_VERSION per partition when the broker
-// sets log.message.downconversion.enable=false); v4-9 cannot read zstd, so their data is cut
+// into memory and down-converted (refused with UNSUPPORTED_VERSION per partition when the topic's
+// message.downconversion.enable, default log.message.downconversion.enable, is false); v4-9 cannot read zstd, so their data is cut
 // before the first zstd batch, and a partition whose data starts with one gets
 // UNSUPPORTED_COMPRESSION_TYPE.
 
@@ -78,12 +78,6 @@ struct fetch_handler {
           any_error = true;
           continue;
         }
-        if (v <= 3 && !svc.config->log_message_downconversion_enable()) {
-          // Kafka's answer to an old fetcher when conversion is disabled.
-          pr.error_code = code(error_code::unsupported_version);
-          any_error = true;
-          continue;
-        }
         if (waiter) part->add_waiter(waiter);
         replication::read_request rr;
         rr.offset = fp.fetch_offset;
@@ -92,6 +86,7 @@ struct fetch_handler {
         rr.min_one_batch = v >= 3 && first_with_data;
         rr.replica_id = replica_id;
         rr.current_leader_epoch = fp.current_leader_epoch;
+        rr.down_conversion = v <= 3;  // the topic's message.downconversion.enable decides
         topic_partition tp{name, fp.partition};
         replication::read_outcome out;
         if (v <= 3) {
