@@ -489,7 +489,12 @@ int64_t partition_log::maybe_increment_log_start_offset(int64_t offset) {
   return _log_start_offset;
 }
 
-void partition_log::set_config(log_config cfg) { _cfg = std::move(cfg); }
+void partition_log::set_config(log_config cfg) {
+  _cfg = std::move(cfg);
+  // As in Kafka, the roll limits apply to the active segment at once (its preallocated index
+  // size and file preallocation stay as they were created).
+  if (!_closed && !_segments.empty()) active().update_limits(_cfg);
+}
 
 std::optional<std::pair<int32_t, int64_t>> partition_log::end_offset_for_epoch(int32_t epoch) const {
   return _epochs.end_offset_for(epoch, _log_end_offset);

@@ -91,6 +91,13 @@ public:
   result<void> append(int64_t last_offset, int64_t max_timestamp, int64_t offset_of_max_timestamp,
                       std::span<const bytes_view> pieces);
 
+  // Takes segment.bytes, segment.ms and index.interval.bytes from `cfg` (dynamic topic config).
+  void update_limits(const log_config& cfg) {
+    _segment_bytes = cfg.segment_bytes;
+    _segment_ms = cfg.segment_ms;
+    _index_interval_bytes = cfg.index_interval_bytes;
+  }
+
   // §6 roll test for an incoming append, excluding the offset-overflow rule (see fits_offset).
   bool should_roll(int64_t incoming_bytes, int64_t incoming_max_timestamp, int64_t now_ms) const;
   // Whether `offset` can be stored relative to base_offset() (32-bit relative offsets).

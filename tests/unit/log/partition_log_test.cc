@@ -119,6 +119,20 @@ TEST_F(fixture, append_assigns_offsets_and_reads_round_trip_across_segments) {
   }
 }
 
+TEST_F(fixture, a_smaller_segment_bytes_applies_to_the_active_segment_at_once) {
+  auto log = open(log_config{});
+  ASSERT_TRUE(log);
+  for (int i = 0; i < 5; ++i) append(*log, test::make_batch(1, 100 + i, 100));
+  EXPECT_EQ(log->segment_count(), 1u);
+  log_config smaller;
+  smaller.segment_bytes = 400;  // the active segment already holds more than this
+  log->set_config(smaller);
+  append(*log, test::make_batch(1, 200, 100));
+  EXPECT_EQ(log->segment_count(), 2u);
+  EXPECT_EQ(log->first_segment_base_offset(), 0);
+  EXPECT_EQ(log->log_end_offset(), 6);
+}
+
 TEST_F(fixture, one_append_of_several_batches) {
   auto log = open({});
   bytes a = test::make_batch(2, 100);
