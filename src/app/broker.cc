@@ -98,6 +98,7 @@ replication::cleaner_service_options cleaner_options(const config::broker_config
   o.backoff_ms = cfg.log_cleaner_backoff_ms();
   o.dedupe_buffer_bytes = cfg.log_cleaner_dedupe_buffer_size();
   o.io_buffer_load_factor = cfg.log_cleaner_io_buffer_load_factor();
+  o.io_max_bytes_per_second = cfg.log_cleaner_io_max_bytes_per_second();
   return o;
 }
 

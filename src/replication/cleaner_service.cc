@@ -9,6 +9,7 @@
 #include "gregor/common/logger.h"
 #include "gregor/log/cleaner/cleaner_checkpoints.h"
 #include "gregor/log/cleaner/dedupe_map.h"
+#include "gregor/log/cleaner/io_throttle.h"
 #include "gregor/log/cleaner/log_cleaner.h"
 #include "gregor/log/partition_log.h"
 #include "gregor/replication/partition.h"
@@ -39,7 +40,8 @@ auto on_strand(const std::shared_ptr<partition>& p, F f, Stopping stopping) -> s
 cleaner_service::cleaner_service(replica_manager& replicas, log::file_deletion_queue& deletions,
                                  cleaner_service_options options, clock& clk)
   : _replicas(replicas), _deletions(deletions), _options(options), _clock(clk),
-    _checkpoints(std::make_unique<log::cleaner_checkpoints>()) {}
+    _checkpoints(std::make_unique<log::cleaner_checkpoints>()),
+    _throttle(std::make_unique<log::io_throttle>(_options.io_max_bytes_per_second)) {}
 
 cleaner_service::~cleaner_service() { stop(); }
 
@@ -61,6 +63,7 @@ void cleaner_service::stop() {
     _stopping = true;
     threads.swap(_threads);
   }
+  _throttle->cancel();  // a thread sleeping for the I/O limit wakes at once
   _wake.notify_all();
   for (auto& t : threads) t.join();
 }
@@ -145,7 +148,7 @@ bool cleaner_service::clean_dirtiest(log::dedupe_map& map) {
                best->dirty_ratio(), best->first_dirty_offset, best->first_uncleanable_offset, best->clean_bytes,
                best->dirty_bytes);
   int64_t now = _clock.now_ms();
-  auto out = log::clean_log(*best, map, now);
+  auto out = log::clean_log(*best, map, now, _throttle.get());
   map.clear();
   if (!out) {
     logger->error("cleaning {} failed: {}", best->tp.to_string(), out.error().message());

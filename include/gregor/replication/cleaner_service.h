@@ -28,6 +28,7 @@ namespace gregor::log {
 class file_deletion_queue;
 class cleaner_checkpoints;
 class dedupe_map;
+class io_throttle;
 } // namespace gregor::log
 
 namespace gregor::replication {
@@ -40,6 +41,7 @@ struct cleaner_service_options {
   int64_t backoff_ms = 15000;               // log.cleaner.backoff.ms
   int64_t dedupe_buffer_bytes = 134217728;  // log.cleaner.dedupe.buffer.size (all threads together)
   double io_buffer_load_factor = 0.9;       // log.cleaner.io.buffer.load.factor
+  double io_max_bytes_per_second = 1.7976931348623157e308;  // log.cleaner.io.max.bytes.per.second
 };
 
 class cleaner_service {
@@ -75,6 +77,7 @@ private:
   cleaner_service_options _options;
   clock& _clock;
   std::unique_ptr<log::cleaner_checkpoints> _checkpoints;
+  std::unique_ptr<log::io_throttle> _throttle;  // shared by the threads; cancelled by stop()
 
   mutable std::mutex _mutex;  // guards the fields below
   std::condition_variable _wake;

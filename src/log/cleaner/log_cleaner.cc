@@ -72,7 +72,7 @@ std::vector<std::vector<cleaner_segment>> group_segments(const std::vector<clean
 class cleaned_writer {
 public:
   static result<std::unique_ptr<cleaned_writer>> create(const std::filesystem::path& dir, int64_t base,
-                                                        const log_config& cfg) {
+                                                        const log_config& cfg, io_throttle* throttle) {
     remove_cleaned_files(dir, base);  // leftovers of an earlier attempt would be opened as they are
     auto log_path = cleaned_path(filenames::log_file(dir, base));
     int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -84,7 +84,7 @@ public:
     auto tidx = time_index::open(cleaned_path(filenames::time_index_file(dir, base)), base, index_bytes);
     if (!tidx) return unexpected(tidx.error());
     return std::unique_ptr<cleaned_writer>(
-        new cleaned_writer(std::move(file), std::move(*oidx), std::move(*tidx), cfg.index_interval_bytes));
+        new cleaned_writer(std::move(file), std::move(*oidx), std::move(*tidx), cfg.index_interval_bytes, throttle));
   }
 
   // Appends one whole batch whose last offset is `last_offset` and max timestamp `max_timestamp`.
@@ -128,13 +128,15 @@ public:
   size_t batches() const { return _batches; }
 
 private:
-  cleaned_writer(std::unique_ptr<file_descriptor> file, offset_index oidx, time_index tidx, int32_t interval)
-    : _file(std::move(file)), _oidx(std::move(oidx)), _tidx(std::move(tidx)), _interval(interval) {}
+  cleaned_writer(std::unique_ptr<file_descriptor> file, offset_index oidx, time_index tidx, int32_t interval,
+                 io_throttle* throttle)
+    : _file(std::move(file)), _oidx(std::move(oidx)), _tidx(std::move(tidx)), _interval(interval), _throttle(throttle) {}
 
   result<void> flush_pending() {
     if (_pending.empty()) return {};
     bytes_view piece(_pending);
     if (auto r = detail::pwrite_all(_file->fd(), std::span<const bytes_view>(&piece, 1), _written); !r) return r;
+    if (_throttle != nullptr) _throttle->acquire(_pending.size());
     _written += _pending.size();
     _pending.clear();
     return {};
@@ -144,6 +146,7 @@ private:
   offset_index _oidx;
   time_index _tidx;
   int32_t _interval;
+  io_throttle* _throttle;
   bytes _pending;
   uint64_t _written = 0;
   uint64_t _size = 0;
@@ -157,13 +160,13 @@ private:
 // Pass 1: the key -> latest offset map over [first dirty, first uncleanable). Returns the end of
 // the mapped range: first uncleanable when everything fit, else the base of the first batch that
 // did not.
-result<int64_t> build_map(const clean_snapshot& snap, dedupe_map& map, clean_stats& stats) {
+result<int64_t> build_map(const clean_snapshot& snap, dedupe_map& map, clean_stats& stats, io_throttle* throttle) {
   int64_t end = snap.first_uncleanable_offset;
   bool mapped_any = false;
   for (const auto& seg : snap.segments) {
     if (seg.end_offset <= snap.first_dirty_offset) continue;
     if (seg.base_offset >= snap.first_uncleanable_offset) break;
-    segment_scan scan(seg.file, seg.size);
+    segment_scan scan(seg.file, seg.size, throttle);
     while (true) {
       auto e = scan.next();
       if (!e) return unexpected(e.error());
@@ -198,10 +201,11 @@ result<int64_t> build_map(const clean_snapshot& snap, dedupe_map& map, clean_sta
 }
 
 // For every producer id in the segments to clean, the base offset of its last batch there.
-result<std::unordered_map<int64_t, int64_t>> last_batch_per_producer(const std::vector<cleaner_segment>& segs) {
+result<std::unordered_map<int64_t, int64_t>> last_batch_per_producer(const std::vector<cleaner_segment>& segs,
+                                                                      io_throttle* throttle) {
   std::unordered_map<int64_t, int64_t> out;
   for (const auto& seg : segs) {
-    segment_scan scan(seg.file, seg.size);
+    segment_scan scan(seg.file, seg.size, throttle);
     while (true) {
       auto e = scan.next();
       if (!e) return unexpected(e.error());
@@ -231,14 +235,14 @@ void discard_cleaned(const clean_output& output) {
   for (const auto& g : output.groups) remove_cleaned_files(output.dir, g.base_offset);
 }
 
-result<clean_output> clean_log(const clean_snapshot& snap, dedupe_map& map, int64_t now_ms) {
+result<clean_output> clean_log(const clean_snapshot& snap, dedupe_map& map, int64_t now_ms, io_throttle* throttle) {
   clean_output out;
   out.dir = snap.dir;
   out.first_dirty_offset = snap.first_dirty_offset;
   map.clear();
   if (snap.first_dirty_offset >= snap.first_uncleanable_offset) return out;
 
-  auto mapped_end = build_map(snap, map, out.stats);
+  auto mapped_end = build_map(snap, map, out.stats, throttle);
   if (!mapped_end) return unexpected(mapped_end.error());
   out.stats.keys_mapped = map.size();
   if (*mapped_end <= snap.first_dirty_offset) return out;
@@ -247,7 +251,7 @@ result<clean_output> clean_log(const clean_snapshot& snap, dedupe_map& map, int6
   for (const auto& s : snap.segments) {
     if (s.base_offset < *mapped_end) to_clean.push_back(s);
   }
-  auto producers = last_batch_per_producer(to_clean);
+  auto producers = last_batch_per_producer(to_clean, throttle);
   if (!producers) return unexpected(producers.error());
 
   const int64_t end = *mapped_end;
@@ -261,7 +265,7 @@ result<clean_output> clean_log(const clean_snapshot& snap, dedupe_map& map, int6
 
   for (const auto& group : group_segments(to_clean, snap.cfg)) {
     int64_t base = group.front().base_offset;
-    auto writer = cleaned_writer::create(snap.dir, base, snap.cfg);
+    auto writer = cleaned_writer::create(snap.dir, base, snap.cfg, throttle);
     if (!writer) return fail(writer.error());
     cleaned_group cg;
     cg.base_offset = base;
@@ -271,7 +275,7 @@ result<clean_output> clean_log(const clean_snapshot& snap, dedupe_map& map, int6
     for (size_t si = 0; si < group.size(); ++si) {
       const auto& seg = group[si];
       bool last_segment = si + 1 == group.size();
-      segment_scan scan(seg.file, seg.size);
+      segment_scan scan(seg.file, seg.size, throttle);
       while (true) {
         auto e = scan.next();
         if (!e) return fail(e.error());

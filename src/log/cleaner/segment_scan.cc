@@ -15,6 +15,7 @@ result<void> segment_scan::fill(uint64_t from, uint64_t want) {
   _buf.resize(static_cast<size_t>(n));
   auto got = detail::pread_upto(_file->fd(), _buf.data(), _buf.size(), from);
   if (!got) return unexpected(got.error());
+  if (_throttle != nullptr) _throttle->acquire(*got);
   _buf.resize(*got);
   _buf_start = from;
   return {};

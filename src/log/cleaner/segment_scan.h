@@ -11,6 +11,7 @@
 #include "gregor/common/bytes.h"
 #include "gregor/common/iobuf.h"
 #include "gregor/common/result.h"
+#include "gregor/log/cleaner/io_throttle.h"
 
 namespace gregor::log::cleaner_detail {
 
@@ -22,7 +23,9 @@ struct scanned_entry {
 
 class segment_scan {
 public:
-  segment_scan(std::shared_ptr<const file_descriptor> file, uint64_t size) : _file(std::move(file)), _size(size) {}
+  // `throttle` (may be null) is charged for every byte read.
+  segment_scan(std::shared_ptr<const file_descriptor> file, uint64_t size, io_throttle* throttle = nullptr)
+    : _file(std::move(file)), _size(size), _throttle(throttle) {}
 
   // The next entry, nullopt at the end. errc::corrupt_log for an entry that does not decode or
   // runs past the segment's size.
@@ -34,6 +37,7 @@ private:
 
   std::shared_ptr<const file_descriptor> _file;
   uint64_t _size;
+  io_throttle* _throttle;
   uint64_t _pos = 0;
   bytes _buf;
   uint64_t _buf_start = 0;  // file position of _buf[0]

@@ -41,6 +41,7 @@ namespace gregor::log {
 class partition_log;
 class file_deletion_queue;
 class dedupe_map;
+class io_throttle;
 
 // Whether cleanup.policy names "compact" ("compact" or "compact,delete" in any order).
 bool is_compacted(const log_config& cfg);
@@ -117,8 +118,10 @@ struct cleaner_options {
   double io_buffer_load_factor = 0.9;      // log.cleaner.io.buffer.load.factor
 };
 
-// Off the strand. Uses (and clears) `map`. On error no .cleaned file is left behind.
-result<clean_output> clean_log(const clean_snapshot& snapshot, dedupe_map& map, int64_t now_ms);
+// Off the strand. Uses (and clears) `map`. On error no .cleaned file is left behind. Every byte
+// read or written is charged to `throttle` when given (log.cleaner.io.max.bytes.per.second).
+result<clean_output> clean_log(const clean_snapshot& snapshot, dedupe_map& map, int64_t now_ms,
+                               io_throttle* throttle = nullptr);
 
 struct swap_result {
   bool swapped = false;       // false: the log changed meanwhile; nothing was replaced
