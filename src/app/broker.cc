@@ -218,7 +218,7 @@ asio::awaitable<void> running_broker::startup() {
   maintenance = std::make_unique<replication::log_maintenance>(io, *replicas, *logs, clock::system(),
                                                                log_maintenance_options(config));
   maintenance->start();
-  cleaner = std::make_unique<replication::cleaner_service>(*replicas, logs->deletions(), cleaner_options(config),
+  cleaner = std::make_unique<replication::cleaner_service>(*replicas, logs->deletions(), cleaner_options(*config_listener->effective()),
                                                          clock::system());
   cleaner->start();
   auto* cleaner_ptr = cleaner.get();
@@ -278,6 +278,10 @@ asio::awaitable<void> running_broker::startup() {
   session->on_state_change([this](zk::session_state s) { on_session_state(s); });
   if (!co_await register_broker()) co_return;
   controller->start();
+  auto* cleaner_for_listener = cleaner.get();
+  config_listener->on_broker_change([cleaner_for_listener](const config::broker_config& eff) {
+    cleaner_for_listener->update_options(cleaner_options(eff));
+  });
   config_listener->start(*replicas);
 
   std::string endpoints;

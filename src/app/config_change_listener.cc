@@ -175,6 +175,10 @@ asio::awaitable<void> config_change_listener::process(const std::string& entity_
     if (name != "<default>" && name != std::to_string(_broker_id)) co_return;
     log->info("processing dynamic broker config change for entity path {}", entity_path);
     co_await reload_broker_layers();
+    if (_on_broker_change) {
+      auto eff = effective();
+      _on_broker_change(*eff);
+    }
     std::set<std::string> topics;
     if (_replicas) {
       for (const auto& p : _replicas->all()) topics.insert(p->tp().topic);

@@ -17,6 +17,7 @@
 // thread-safe. Lifetime: create with make_shared; call stop() and await it before the replica
 // manager shuts down; the zk client must outlive the listener's loop.
 
+#include <functional>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -63,6 +64,11 @@ public:
   // A topic's effective settings from ZooKeeper's overrides and effective(). Thread-safe.
   boost::asio::awaitable<replication::topic_config> topic_config_for(std::string topic);
 
+  // Called on the listener's strand after the dynamic broker configs changed, with the new
+  // effective configuration (the log cleaner takes its log.cleaner.* settings from it). Set before
+  // start().
+  void on_broker_change(std::function<void(const config::broker_config&)> fn) { _on_broker_change = std::move(fn); }
+
   // Notification age after which it is deleted.
   static constexpr int64_t purge_after_ms = 15 * 60 * 1000;
 
@@ -93,6 +99,7 @@ private:
   int64_t _last_sequence = -1;
   int64_t _last_purge_ms = 0;
   std::atomic<bool> _done{true};
+  std::function<void(const config::broker_config&)> _on_broker_change;
 };
 
 } // namespace gregor::app

@@ -46,14 +46,44 @@ cleaner_service::cleaner_service(replica_manager& replicas, log::file_deletion_q
 cleaner_service::~cleaner_service() { stop(); }
 
 void cleaner_service::start() {
-  if (!_options.enable || _options.threads <= 0) return;
+  if (!_options.enable) return;
   std::lock_guard lock(_mutex);
-  if (!_threads.empty()) return;
+  if (_started) return;
+  _started = true;
   _stopping = false;
-  for (int32_t i = 0; i < _options.threads; ++i) _threads.emplace_back([this] { run(); });
+  spawn_missing_threads();
   get_logger("log.cleaner")->info("log cleaner started: {} thread(s), backoff {} ms, dedupe buffer {} bytes ({} keys)",
                                   _options.threads, _options.backoff_ms, _options.dedupe_buffer_bytes,
                                   log::dedupe_map::hash_name());
+}
+
+void cleaner_service::spawn_missing_threads() {
+  for (size_t i = 0; i < static_cast<size_t>(std::max(_options.threads, 0)); ++i) {
+    if (i < _threads.size() && !_exited[i]) continue;
+    if (i < _threads.size()) {
+      _threads[i].join();  // it has left run(): joining does not wait
+      _threads[i] = std::thread([this, i] { run(i); });
+      _exited[i] = false;
+    } else {
+      _threads.emplace_back([this, i] { run(i); });
+      _exited.push_back(false);
+    }
+  }
+}
+
+void cleaner_service::update_options(const cleaner_service_options& options) {
+  std::lock_guard lock(_mutex);
+  bool enable = _options.enable;
+  _options = options;
+  _options.enable = enable;
+  _throttle->set_rate(_options.io_max_bytes_per_second);
+  ++_generation;
+  if (_started && !_stopping) spawn_missing_threads();
+  _wake.notify_all();  // new backoff and thread count take effect now
+  get_logger("log.cleaner")->info("log cleaner settings: {} thread(s), backoff {} ms, dedupe buffer {} bytes, "
+                                  "io limit {} bytes/s",
+                                  _options.threads, _options.backoff_ms, _options.dedupe_buffer_bytes,
+                                  _options.io_max_bytes_per_second);
 }
 
 void cleaner_service::stop() {
@@ -62,6 +92,7 @@ void cleaner_service::stop() {
     std::lock_guard lock(_mutex);
     _stopping = true;
     threads.swap(_threads);
+    _exited.clear();
   }
   _throttle->cancel();  // a thread sleeping for the I/O limit wakes at once
   _wake.notify_all();
@@ -85,19 +116,42 @@ bool cleaner_service::stopping() const {
   return _stopping;
 }
 
-void cleaner_service::run() {
-  auto per_thread = static_cast<size_t>(std::max<int64_t>(_options.dedupe_buffer_bytes, 0)) /
-                    static_cast<size_t>(std::max(_options.threads, 1));
-  log::dedupe_map map(per_thread, _options.io_buffer_load_factor);
+void cleaner_service::run(size_t index) {
+  // The map follows the settings: rebuilt when the per-thread share of the buffer changes.
+  auto map_settings = [this] {
+    auto per_thread = static_cast<size_t>(std::max<int64_t>(_options.dedupe_buffer_bytes, 0)) /
+                      static_cast<size_t>(std::max(_options.threads, 1));
+    return std::pair{per_thread, _options.io_buffer_load_factor};
+  };
+  std::pair<size_t, double> built;
+  {
+    std::lock_guard lock(_mutex);
+    built = map_settings();
+  }
+  auto map = std::make_unique<log::dedupe_map>(built.first, built.second);
   while (true) {
     {
       std::unique_lock lock(_mutex);
-      _wake.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(_options.backoff_ms, 1)),
-                     [this] { return _stopping; });
+      auto retired = [this, index] { return index >= static_cast<size_t>(std::max(_options.threads, 0)); };
+      int64_t backoff = std::max<int64_t>(_options.backoff_ms, 1);
+      uint64_t generation = _generation;
+      bool woken = _wake.wait_for(lock, std::chrono::milliseconds(backoff),
+                                  [&] { return _stopping || retired() || _generation != generation; });
       if (_stopping) return;
+      if (retired()) {
+        if (index < _exited.size()) _exited[index] = true;
+        return;
+      }
+      if (auto wanted = map_settings(); wanted != built) {
+        built = wanted;
+        lock.unlock();
+        map = std::make_unique<log::dedupe_map>(built.first, built.second);
+        continue;  // wait out the (possibly new) backoff first
+      }
+      if (woken) continue;  // settings changed: wait again with the new backoff
     }
     // Clean logs back to back while some are cleanable; back off once none is.
-    while (!stopping() && clean_dirtiest(map)) {
+    while (!stopping() && clean_dirtiest(*map)) {
     }
   }
 }

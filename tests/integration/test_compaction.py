@@ -130,3 +130,25 @@ def test_compaction_keeps_latest_value_per_key(broker_factory):
     a = clients.admin(b.bootstrap)
     a.delete_topics([TOPIC], operation_timeout=30)[TOPIC].result(30)
     harness.wait_until(lambda: first_dirty(b) is None, 30, 0.2, "the checkpoint entry to go")
+
+
+def test_cleaner_settings_change_at_run_time(broker_factory):
+    """log.cleaner.backoff.ms (and the other log.cleaner.* keys) are dynamic broker configs: a
+    cleaner started with an hour's back-off cleans once the cluster default lowers it."""
+    from confluent_kafka.admin import ConfigResource
+    b = broker_factory(extra_props={"log.cleaner.backoff.ms": 3_600_000, "log.cleaner.min.cleanable.ratio": 0.01})
+    a = clients.admin(b.bootstrap)
+    fs = a.create_topics([NewTopic(TOPIC, 1, 1, config={"cleanup.policy": "compact", "segment.bytes": "4096"})],
+                         operation_timeout=30, request_timeout=30)
+    fs[TOPIC].result(30)
+    clients.wait_topic_ready(b.bootstrap, TOPIC, 1)
+    produce(b.bootstrap, [(f"k{i % 5}".encode(), b"v" * 60) for i in range(1500)])
+    written = log_bytes(b)
+    time.sleep(1.5)
+    assert first_dirty(b) is None and log_bytes(b) == written  # the hour-long back-off holds
+
+    res = ConfigResource(ConfigResource.Type.BROKER, str(b.broker_id), set_config={"log.cleaner.backoff.ms": "200",
+                                                                     "log.cleaner.threads": "2"})
+    a.alter_configs([res])[res].result(30)
+    harness.wait_until(lambda: log_bytes(b) < written // 3, 60, 0.3, "the cleaner to run with the new back-off")
+    assert "log cleaner settings: 2 thread(s), backoff 200 ms" in b.log_text()

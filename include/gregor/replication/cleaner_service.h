@@ -59,6 +59,12 @@ public:
   // at its next step. Idempotent.
   void stop();
 
+  // Applies new dynamic settings (log.cleaner.threads, .backoff.ms, .dedupe.buffer.size,
+  // .io.buffer.load.factor, .io.max.bytes.per.second; `enable` stays as started, as in Kafka where
+  // log.cleaner.enable is read-only). Threads beyond the new count finish their current cleaning
+  // and exit; missing ones are started. Never blocks on a cleaning. Thread-safe.
+  void update_options(const cleaner_service_options& options);
+
   // Drops the cleaner-offset-checkpoint entry of a deleted partition, so that a topic re-created
   // under the same name is cleaned from its start. Thread-safe.
   void forget(const topic_partition& tp, const std::filesystem::path& log_dir);
@@ -67,7 +73,8 @@ public:
   uint64_t cleanings() const;
 
 private:
-  void run();
+  void run(size_t index);
+  void spawn_missing_threads();  // _mutex held
   // One pass: picks and cleans the dirtiest log. True if a log was cleaned.
   bool clean_dirtiest(log::dedupe_map& map);
   bool stopping() const;
@@ -84,7 +91,10 @@ private:
   bool _stopping = false;
   std::set<topic_partition> _in_progress;  // logs a thread is cleaning
   uint64_t _cleanings = 0;
-  std::vector<std::thread> _threads;
+  std::vector<std::thread> _threads;  // by index; an exited thread is joined before reuse
+  std::vector<bool> _exited;          // _exited[i]: thread i left run() (count lowered)
+  bool _started = false;
+  uint64_t _generation = 0;           // bumped by update_options() to wake waiting threads
 };
 
 } // namespace gregor::replication

@@ -4,15 +4,31 @@ namespace gregor::log {
 
 namespace {
 constexpr auto check_interval = std::chrono::milliseconds(100);
-}
+bool is_unlimited(double rate) { return !(rate > 0) || rate >= 1e300; }
+} // namespace
 
 io_throttle::io_throttle(double bytes_per_second)
-  : _rate(bytes_per_second), _unlimited(!(bytes_per_second > 0) || bytes_per_second >= 1e300) {}
+  : _rate(bytes_per_second), _unlimited(is_unlimited(bytes_per_second)) {}
+
+void io_throttle::set_rate(double bytes_per_second) {
+  {
+    std::lock_guard lock(_mutex);
+    _rate = bytes_per_second;
+    _unlimited = is_unlimited(bytes_per_second);
+    _observed = 0;
+    _period_start = std::chrono::steady_clock::now();
+  }
+  _wake.notify_all();  // a sleeper re-checks against the new rate on its next acquire()
+}
+
+bool io_throttle::unlimited() const {
+  std::lock_guard lock(_mutex);
+  return _unlimited;
+}
 
 void io_throttle::acquire(uint64_t bytes) {
-  if (_unlimited) return;
   std::unique_lock lock(_mutex);
-  if (_cancelled) return;
+  if (_unlimited || _cancelled) return;
   _observed += bytes;
   auto elapsed = std::chrono::steady_clock::now() - _period_start;
   std::chrono::duration<double> allowed(static_cast<double>(_observed) / _rate);

@@ -21,12 +21,14 @@ public:
 
   void acquire(uint64_t bytes);
   void cancel();
-  bool unlimited() const { return _unlimited; }
+  // A new limit (dynamic broker config); applies from the next acquire().
+  void set_rate(double bytes_per_second);
+  bool unlimited() const;
 
 private:
-  const double _rate;
-  const bool _unlimited;
-  std::mutex _mutex;
+  mutable std::mutex _mutex;
+  double _rate;
+  bool _unlimited;
   std::condition_variable _wake;
   bool _cancelled = false;
   uint64_t _observed = 0;
