@@ -4,18 +4,11 @@
 #include <array>
 #include <cctype>
 #include <charconv>
-#include <fstream>
 #include <string_view>
 
 namespace gregor::perf {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 // Java-only settings with no meaning for a C client: dropped without a warning.
 constexpr std::array<std::string_view, 8> java_only = {
@@ -36,24 +29,6 @@ constexpr std::array<rename, 4> renames = {{
 }};
 
 } // namespace
-
-std::optional<properties> read_properties_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  properties out;
-  std::string line;
-  while (std::getline(in, line)) {
-    auto t = trim(line);
-    if (t.empty() || t.front() == '#' || t.front() == '!') continue;
-    auto sep = t.find_first_of("=:");
-    if (sep == std::string_view::npos) {
-      out[std::string(t)] = "";
-      continue;
-    }
-    out[std::string(trim(t.substr(0, sep)))] = std::string(trim(t.substr(sep + 1)));
-  }
-  return out;
-}
 
 bool split_key_value(const std::string& entry, std::string& key, std::string& value) {
   auto eq = entry.find('=');

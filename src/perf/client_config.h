@@ -11,13 +11,14 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "cli_util.h"
+
 namespace gregor::perf {
 
 using properties = std::map<std::string, std::string>;
 
-// Java properties file: "k=v" or "k:v" lines, '#'/'!' comments, blank lines ignored (no
-// continuations or escapes). nullopt when the file cannot be read.
-std::optional<properties> read_properties_file(const std::string& path);
+// Java properties files are read by the tools' reader (src/tools/cli_util.h).
+using gregor::tools::read_properties_file;
 
 // "key=value" split at the first '='; false when there is no '=' or the key is empty.
 bool split_key_value(const std::string& entry, std::string& key, std::string& value);
