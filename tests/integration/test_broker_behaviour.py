@@ -132,8 +132,10 @@ def test_yaml_configuration_and_override(broker_factory, tmp_path):
                                  "--override", f"log.dirs={b.workdir / 'override-data'}"],
                                 stdout=out, stderr=subprocess.STDOUT)
     try:
-        harness.wait_until(lambda: _metadata_or_none(f"127.0.0.1:{port}") is not None, 60, 0.1, "override broker")
-        assert wire.metadata_v1(f"127.0.0.1:{port}")["brokers"][0]["node_id"] == 5
+        # The listener answers before the controller's UpdateMetadata lists the broker: wait for that.
+        md = harness.wait_until(lambda: (lambda m: m if m and m["brokers"] else None)(
+            _metadata_or_none(f"127.0.0.1:{port}")), 60, 0.1, "override broker in its own metadata")
+        assert md["brokers"][0]["node_id"] == 5
     finally:
         proc.terminate()
         assert proc.wait(30) == 0
