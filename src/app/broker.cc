@@ -18,6 +18,7 @@
 #include "gregor/common/clock.h"
 #include "gregor/common/logger.h"
 #include "gregor/controller/controller.h"
+#include "gregor/coordinator/group_coordinator.h"
 #include "gregor/log/fd_cache.h"
 #include "gregor/log/log_manager.h"
 #include "gregor/log/meta_properties.h"
@@ -57,6 +58,7 @@ struct running_broker {
   std::unique_ptr<replication::replica_manager> replicas;
   std::unique_ptr<replication::log_maintenance> maintenance;
   std::unique_ptr<replication::cleaner_service> cleaner;  // log compaction threads
+  std::unique_ptr<group::group_coordinator> groups;
   server::broker_services services;
   std::unique_ptr<server::dispatcher> dispatcher;
   std::unique_ptr<network::server> socket_server;
@@ -225,6 +227,18 @@ asio::awaitable<void> running_broker::startup() {
   logs->set_removal_listener(
     [cleaner_ptr](const topic_partition& tp, const std::filesystem::path& dir) { cleaner_ptr->forget(tp, dir); });
 
+  groups = std::make_unique<group::group_coordinator>(io, *replicas, metadata, config, clock::system());
+  auto* groups_ptr = groups.get();
+  replicas->add_leadership_listener([groups_ptr](const topic_partition& tp, bool leader, int32_t epoch) {
+    if (tp.topic != group::offsets_topic) return;
+    if (leader) {
+      groups_ptr->on_elected(tp.partition, epoch);
+    } else {
+      groups_ptr->on_resigned(tp.partition, epoch);
+    }
+  });
+  groups->start();
+
   controller::controller_options copts;
   copts.broker_id = broker_id;
   copts.delete_topic_enable = config.delete_topic_enable();
@@ -246,6 +260,7 @@ asio::awaitable<void> running_broker::startup() {
   services.zk = kzk.get();
   services.controller = controller.get();
   services.logs = logs.get();
+  services.groups = groups.get();
   services.clk = &clock::system();
   dispatcher = std::make_unique<server::dispatcher>(services);
 
@@ -295,6 +310,8 @@ asio::awaitable<void> running_broker::shutdown() {
   log->info("shutting down");
   if (socket_server) {
     socket_server->stop_accepting();
+    // Members waiting in JoinGroup/SyncGroup get NOT_COORDINATOR now rather than holding the drain.
+    if (groups) co_await groups->shutdown();
     co_await socket_server->drain_and_close(std::chrono::seconds(30));
   }
   if (controller) co_await controller->shutdown();

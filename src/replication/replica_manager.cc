@@ -99,6 +99,9 @@ asio::awaitable<std::vector<std::pair<topic_partition, error_code>>> replica_man
       get_logger("replication")->info("{} is now {} at leader epoch {} (isr {})", lp.tp.to_string(),
                                       lp.state.leader == _broker_id ? "leader" : "follower",
                                       lp.state.leader_epoch, fmt::join(lp.state.isr, ","));
+      for (const auto& listener : _leadership_listeners) {
+        listener(lp.tp, lp.state.leader == _broker_id, lp.state.leader_epoch);
+      }
     }
     results.emplace_back(lp.tp, e);
   }
@@ -132,6 +135,7 @@ asio::awaitable<std::vector<std::pair<topic_partition, error_code>>> replica_man
     };
     error_code e = co_await on_partition(p, std::move(stop));
     if (del) remove(sp.tp);
+    for (const auto& listener : _leadership_listeners) listener(sp.tp, false, sp.leader_epoch);
     results.emplace_back(sp.tp, e);
   }
   co_return results;

@@ -75,6 +75,13 @@ public:
   // Returns the number of partitions updated.
   boost::asio::awaitable<size_t> update_topic_config(std::string topic, topic_config config);
 
+  // Kafka's onLeadershipChange: called after a LeaderAndIsr made this broker leader (true) or a
+  // follower (false) of a partition, and after StopReplica (false; leader_epoch as requested, -1
+  // for any), on no particular executor. The group and transaction coordinators load and unload
+  // their partitions through it. Register before the first LeaderAndIsr; not thread-safe.
+  using leadership_listener = std::function<void(const topic_partition& tp, bool leader, int32_t leader_epoch)>;
+  void add_leadership_listener(leadership_listener listener) { _leadership_listeners.push_back(std::move(listener)); }
+
   // Stops every partition (on their strands). Call before the log_manager shuts down.
   boost::asio::awaitable<void> shutdown();
 
@@ -91,6 +98,7 @@ private:
   mutable std::shared_mutex _mutex;  // guards _partitions and _controller_epoch
   std::unordered_map<topic_partition, std::shared_ptr<partition>> _partitions;
   int32_t _controller_epoch = -1;
+  std::vector<leadership_listener> _leadership_listeners;
 };
 
 } // namespace gregor::replication

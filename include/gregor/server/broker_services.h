@@ -28,6 +28,9 @@ class controller;
 namespace gregor::log {
 class log_manager;
 }
+namespace gregor::group {
+class group_coordinator;
+}
 
 namespace gregor::server {
 
@@ -40,6 +43,7 @@ struct broker_services {
   zk::kafka_zk* zk = nullptr;
   controller::controller* controller = nullptr;
   log::log_manager* logs = nullptr;
+  group::group_coordinator* groups = nullptr;
   clock* clk = nullptr;
   // czxid of our /brokers/ids/<id> registration (changes when the session is re-established).
   std::atomic<int64_t> broker_epoch{-1};
