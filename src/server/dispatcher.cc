@@ -24,6 +24,17 @@ handler_table build_table() {
   register_stop_replica(t);
   register_describe_log_dirs(t);
   register_delete_records(t);
+  register_offset_commit(t);
+  register_offset_fetch(t);
+  register_offset_delete(t);
+  register_find_coordinator(t);
+  register_join_group(t);
+  register_sync_group(t);
+  register_heartbeat(t);
+  register_leave_group(t);
+  register_describe_groups(t);
+  register_list_groups(t);
+  register_delete_groups(t);
   return t;
 }
 

@@ -125,5 +125,16 @@ void register_update_metadata(handler_table&);
 void register_stop_replica(handler_table&);
 void register_describe_log_dirs(handler_table&);
 void register_delete_records(handler_table&);
+void register_offset_commit(handler_table&);
+void register_offset_fetch(handler_table&);
+void register_offset_delete(handler_table&);
+void register_find_coordinator(handler_table&);
+void register_join_group(handler_table&);
+void register_sync_group(handler_table&);
+void register_heartbeat(handler_table&);
+void register_leave_group(handler_table&);
+void register_describe_groups(handler_table&);
+void register_list_groups(handler_table&);
+void register_delete_groups(handler_table&);
 
 } // namespace gregor::server

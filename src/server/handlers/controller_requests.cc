@@ -7,6 +7,7 @@
 #include "gregor/protocol/messages/stop_replica.h"
 #include "gregor/protocol/messages/update_metadata.h"
 #include "gregor/replication/replica_manager.h"
+#include "gregor/coordinator/group_coordinator.h"
 #include "handler.h"
 
 namespace gregor::server {
@@ -105,6 +106,7 @@ struct update_metadata_handler {
       resp.error_code = code(e);
       co_return resp;
     }
+    std::vector<topic_partition> deleted;
     ctx.services.metadata->update([&](metadata::cluster_snapshot& s) {
       s.controller_id = req.controller_id;
       s.brokers.clear();
@@ -123,6 +125,7 @@ struct update_metadata_handler {
       }
       auto apply = [&](const std::string& topic, const uuid& id, const request::update_metadata_partition_state& ps) {
         if (ps.leader == -2) {  // the partition is being deleted
+          deleted.push_back({topic, ps.partition_index});
           auto t = s.topics.find(topic);
           if (t == s.topics.end()) return;
           t->second.partitions.erase(ps.partition_index);
@@ -153,6 +156,8 @@ struct update_metadata_handler {
         for (const auto& ps : ts.partition_states) apply(ts.topic_name, ts.topic_id, ps);
       }
     });
+    // Committed offsets of deleted partitions go too (Kafka's handleDeletedPartitions).
+    if (!deleted.empty() && ctx.services.groups != nullptr) ctx.services.groups->on_partitions_deleted(std::move(deleted));
     resp.error_code = 0;
     co_return resp;
   }
