@@ -5,12 +5,23 @@
 #include "gregor/protocol/api.h"
 #include "gregor/protocol/messages/create_partitions.h"
 #include "gregor/protocol/messages/create_topics.h"
+#include "gregor/protocol/messages/delete_groups.h"
 #include "gregor/protocol/messages/delete_topics.h"
+#include "gregor/protocol/messages/describe_groups.h"
 #include "gregor/protocol/messages/describe_configs.h"
 #include "gregor/protocol/messages/fetch.h"
+#include "gregor/protocol/messages/find_coordinator.h"
+#include "gregor/protocol/messages/heartbeat.h"
+#include "gregor/protocol/messages/join_group.h"
+#include "gregor/protocol/messages/leave_group.h"
+#include "gregor/protocol/messages/list_groups.h"
 #include "gregor/protocol/messages/list_offsets.h"
 #include "gregor/protocol/messages/metadata.h"
+#include "gregor/protocol/messages/offset_commit.h"
+#include "gregor/protocol/messages/offset_delete.h"
+#include "gregor/protocol/messages/offset_fetch.h"
 #include "gregor/protocol/messages/produce.h"
+#include "gregor/protocol/messages/sync_group.h"
 
 namespace gregor::client {
 
@@ -33,6 +44,17 @@ std::optional<version_range> client_range(int16_t key) {
   case api_key::delete_topics: return codec_range<protocol::delete_topics_request>();
   case api_key::describe_configs: return codec_range<protocol::describe_configs_request>();
   case api_key::create_partitions: return codec_range<protocol::create_partitions_request>();
+  case api_key::find_coordinator: return codec_range<protocol::find_coordinator_request>();
+  case api_key::join_group: return codec_range<protocol::join_group_request>();
+  case api_key::sync_group: return codec_range<protocol::sync_group_request>();
+  case api_key::heartbeat: return codec_range<protocol::heartbeat_request>();
+  case api_key::leave_group: return codec_range<protocol::leave_group_request>();
+  case api_key::offset_commit: return codec_range<protocol::offset_commit_request>(0, 8);
+  case api_key::offset_fetch: return codec_range<protocol::offset_fetch_request>(0, 8);
+  case api_key::list_groups: return codec_range<protocol::list_groups_request>();
+  case api_key::describe_groups: return codec_range<protocol::describe_groups_request>();
+  case api_key::delete_groups: return codec_range<protocol::delete_groups_request>();
+  case api_key::offset_delete: return codec_range<protocol::offset_delete_request>();
   default: return std::nullopt;
   }
 }

@@ -1,5 +1,5 @@
 // Connections, bootstrap and metadata. Admin operations are in client_admin.cc, data operations
-// (produce, list_offsets, fetch) in client_data.cc.
+// (produce, list_offsets, fetch) in client_data.cc, consumer-group operations in client_group.cc.
 
 #include "gregor/client/client.h"
 
@@ -33,6 +33,11 @@ void client::close() {
     if (node) node->close();
   }
   _nodes.clear();
+  for (auto& [id, node] : _coordinator_nodes) {
+    if (node) node->close();
+  }
+  _coordinator_nodes.clear();
+  _coordinators.clear();
   _bootstrapped = false;
 }
 

@@ -20,7 +20,8 @@ struct version_range {
 // The versions this client builds and reads, per API key; nullopt for APIs it never sends.
 // Some are capped below what the codecs could do, for semantic reasons:
 //  Metadata >= 1 (null topic list = all topics, controller_id), Produce >= 3 (RecordBatch v2 only),
-//  ListOffsets >= 1 (one offset per partition), Fetch <= 12 (v13+ names topics by id).
+//  ListOffsets >= 1 (one offset per partition), Fetch <= 12 (v13+ names topics by id),
+//  OffsetCommit/OffsetFetch <= 8 (v9 carries the member epoch of KIP-848 consumer groups).
 std::optional<version_range> client_range(int16_t api_key);
 
 class api_version_table {

@@ -27,6 +27,7 @@
 
 #include "gregor/client/bootstrap.h"
 #include "gregor/client/cluster_metadata.h"
+#include "gregor/client/group_types.h"
 #include "gregor/client/types.h"
 #include "gregor/common/result.h"
 
@@ -67,6 +68,7 @@ public:
   client& operator=(const client&) = delete;
 
   const client_options& options() const { return _options; }
+  const asio::any_io_executor& executor() const { return _executor; }
 
   // Connects to the first bootstrap broker that answers and loads the cluster's metadata (all
   // topics). Other operations call it implicitly when nothing is connected yet.
@@ -123,6 +125,51 @@ public:
   asio::awaitable<result<std::vector<fetched_partition>>> fetch(std::string topic, std::map<int32_t, int64_t> offsets,
                                                                 fetch_options options);
 
+  // ---- consumer groups (client_group.cc) ----
+  //
+  // Group requests go to the group's coordinator over connections of their own (a JoinGroup may
+  // wait for a whole rebalance). NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE and lost connections
+  // make the client look the coordinator up again.
+
+  // FindCoordinator (key type 0) for each key, batched from v4, sent to any broker. No retries:
+  // each answer carries its own error.
+  asio::awaitable<result<std::vector<found_coordinator>>> find_coordinators(std::vector<std::string> group_ids);
+  // The coordinator of `group_id`, cached until a request to it fails. Retries retriable errors
+  // (COORDINATOR_NOT_AVAILABLE while __consumer_offsets is created, lost connections) until
+  // request_timeout.
+  asio::awaitable<result<broker_info>> find_coordinator(std::string group_id);
+
+  // The membership protocol: one round trip each to the coordinator, no retries. Broker errors
+  // come back in the outcome (the caller decides: rejoin, reset the member id, ...); connection
+  // failures as the result's error. JoinGroup and SyncGroup may wait up to the rebalance timeout.
+  asio::awaitable<result<join_group_outcome>> join_group(join_group_params params);
+  asio::awaitable<result<sync_group_outcome>> sync_group(sync_group_params params, std::chrono::milliseconds wait);
+  // The heartbeat's error code (empty = success).
+  asio::awaitable<result<std::error_code>> heartbeat(heartbeat_params params);
+  asio::awaitable<result<leave_group_outcome>> leave_group(std::string group_id, std::vector<leaving_member> members);
+
+  // OffsetCommit; per-partition errors in the map. Coordinator errors are retried until
+  // request_timeout.
+  asio::awaitable<result<std::map<topic_partition, std::error_code>>> commit_offsets(offset_commit_params params);
+  // OffsetFetch of `partitions` (nullopt: every partition the group committed). Partitions without
+  // a committed offset have offset -1. Coordinator errors are retried until request_timeout.
+  asio::awaitable<result<std::map<topic_partition, committed_offset>>> fetch_offsets(
+    std::string group_id, std::optional<std::vector<topic_partition>> partitions);
+
+  // ListGroups at every broker of the cluster, merged (sorted by group id). `states` filters by
+  // state (needs ListGroups v4). COORDINATOR_LOAD_IN_PROGRESS and lost connections are retried
+  // until request_timeout.
+  asio::awaitable<result<std::vector<group_listing>>> list_groups(std::vector<std::string> states = {});
+  // DescribeGroups at each group's coordinator; one description per id, in the given order (an
+  // unknown group is described as "Dead" by the broker).
+  asio::awaitable<result<std::vector<group_description>>> describe_groups(std::vector<std::string> group_ids);
+  // DeleteGroups at each group's coordinator: (group, error) in the given order.
+  asio::awaitable<result<std::vector<std::pair<std::string, std::error_code>>>> delete_groups(
+    std::vector<std::string> group_ids);
+  // OffsetDelete of the group's committed offsets for `partitions`.
+  asio::awaitable<result<offset_delete_outcome>> delete_offsets(std::string group_id,
+                                                                std::vector<topic_partition> partitions);
+
   // Closes every connection. Idempotent.
   void close();
 
@@ -146,6 +193,9 @@ private:
                                                                    std::chrono::milliseconds timeout);
   asio::awaitable<std::vector<produce_result>> produce_to_leader(int32_t leader, std::vector<produce_batch> batches,
                                                                  int16_t acks, std::chrono::milliseconds timeout);
+  // The (cached) connection to the coordinator of `group_id`.
+  asio::awaitable<result<node_ptr>> coordinator_connection(std::string group_id);
+  void forget_coordinator(const std::string& group_id);
   asio::awaitable<std::vector<fetched_partition>> fetch_from_leader(int32_t leader, std::string topic,
                                                                     std::map<int32_t, int64_t> offsets,
                                                                     fetch_options options);
@@ -157,6 +207,8 @@ private:
   // Open connections by broker id; bootstrap connections use ids -1, -2, ... (before the
   // metadata names the brokers).
   std::map<int32_t, node_ptr> _nodes;
+  std::map<std::string, broker_info> _coordinators;  // group id -> its coordinator
+  std::map<int32_t, node_ptr> _coordinator_nodes;     // broker id -> connection for group requests
 };
 
 } // namespace gregor::client

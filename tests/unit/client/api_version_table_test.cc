@@ -36,7 +36,8 @@ TEST(ApiVersionTableTest, NoOverlapOrMissingApiGivesNothing) {
   EXPECT_EQ(t.negotiate(key(protocol::api_key::produce)), std::nullopt);  // we need >= 3
   EXPECT_EQ(t.negotiate(key(protocol::api_key::list_offsets), {1, 4}), std::nullopt);
   EXPECT_EQ(t.negotiate(key(protocol::api_key::metadata)), std::nullopt);  // not advertised
-  EXPECT_EQ(t.negotiate(key(protocol::api_key::join_group)), std::nullopt);  // never sent by us
+  EXPECT_EQ(t.negotiate(key(protocol::api_key::join_group)), std::nullopt);  // not advertised
+  EXPECT_EQ(t.negotiate(key(protocol::api_key::leader_and_isr)), std::nullopt);  // never sent by us
 }
 
 TEST(ApiVersionTableTest, IgnoresNonsenseRanges) {

@@ -85,7 +85,15 @@ asio::awaitable<network::handler_result> fake_broker::handle(const network::conn
     out.response = protocol::encode_response_frame(h.correlation_id, 0, h.api_version, on_produce(req));
     co_return out;
   }
-  default: break;
+  default:
+    if (on_other) {
+      auto answer = on_other(h, r);
+      if (answer) {
+        out.response = std::move(*answer);
+        co_return out;
+      }
+    }
+    break;
   }
   out.what = network::handler_result::action::close;  // as Kafka does for what it does not serve
   co_return out;

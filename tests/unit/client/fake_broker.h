@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -18,7 +19,9 @@
 #include "gregor/protocol/messages/api_versions.h"
 #include "gregor/protocol/messages/create_topics.h"
 #include "gregor/protocol/messages/metadata.h"
+#include "gregor/protocol/framing.h"
 #include "gregor/protocol/messages/produce.h"
+#include "gregor/protocol/reader.h"
 
 namespace gregor::client::test {
 
@@ -39,6 +42,9 @@ public:
   std::function<protocol::metadata_response()> on_metadata;
   std::function<protocol::create_topics_response(const protocol::create_topics_request&)> on_create_topics;
   std::function<protocol::produce_response(const protocol::produce_request&)> on_produce;
+  // Any other API: given the header and a reader positioned at the body, returns the whole
+  // response frame (protocol::encode_response_frame), or nullopt to close the connection.
+  std::function<std::optional<iobuf>(const protocol::request_header&, protocol::reader&)> on_other;
 
   // (api_key, api_version) of every request received, in order.
   std::vector<std::pair<int16_t, int16_t>> seen() const;
