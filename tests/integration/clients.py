@@ -222,3 +222,413 @@ def kcat_metadata(bootstrap):
 
 def kafka_python_kwargs(bootstrap):
     return {"bootstrap_servers": [bootstrap], "request_timeout_ms": 30000, "api_version_auto_timeout_ms": 10000}
+
+
+# ==================================================================================================
+# Consumer groups (issue 4): group members driven by real clients, with an event log that lets a
+# test check that no record was lost and none was re-read below an offset already committed.
+
+import os  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+
+# Fast group timings for tests: the broker's default group.min.session.timeout.ms is 6000.
+GROUP_TIMINGS = {"session.timeout.ms": 6000, "heartbeat.interval.ms": 500}
+
+
+class EventLog:
+    """Thread-safe list of (monotonic time, member, kind, partition, offset).
+
+    kind "read": the member's application got (partition, offset);
+    kind "commit": a synchronous commit of next offset `offset` for partition succeeded;
+    kind "commit-failed": it failed (offset = the offset that was to be committed);
+    kind "assign" / "revoke": offset is None, one event per partition.
+    time.monotonic() is CLOCK_MONOTONIC, shared by every process on the machine, so events from
+    subprocess members merge correctly."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.events = []
+
+    def add(self, member, kind, partition, offset, t=None):
+        with self._lock:
+            self.events.append((time.monotonic() if t is None else t, member, kind, partition, offset))
+
+    def snapshot(self):
+        with self._lock:
+            return sorted(self.events, key=lambda e: e[0])
+
+    def reads(self, member=None):
+        return [(p, o) for (_, m, k, p, o) in self.snapshot() if k == "read" and (member is None or m == member)]
+
+    def count(self, kind, member=None):
+        return sum(1 for (_, m, k, _, _) in self.snapshot() if k == kind and (member is None or m == member))
+
+
+def check_group_consumption(log, end_offsets):
+    """Asserts, from the event log, that every offset in [0, end) of every partition was read at
+    least once (no loss), and that no read happened below the highest offset already committed
+    for that partition at the time (no re-read past a committed offset). Returns the number of
+    duplicate reads (allowed only at or above the committed offset: uncommitted work of a member
+    that was killed or lost its partition before committing)."""
+    events = log.snapshot()
+    committed = {}
+    seen = {}
+    duplicates = 0
+    violations = []
+    for (t, member, kind, p, o) in events:
+        if kind == "commit":
+            committed[p] = max(committed.get(p, 0), o)
+        elif kind == "read":
+            if o < committed.get(p, 0) and len(violations) < 10:
+                violations.append(f"{member} read {p}/{o} after offset {committed[p]} was committed")
+            if o in seen.setdefault(p, set()):
+                duplicates += 1
+            seen[p].add(o)
+    assert not violations, "re-read below a committed offset: " + "; ".join(violations)
+    for p, end in sorted(end_offsets.items()):
+        missing = sorted(set(range(end)) - seen.get(p, set()))
+        assert not missing, f"partition {p}: {len(missing)} offsets never read, first {missing[:10]}"
+        extra = sorted(o for o in seen.get(p, set()) if o >= end)
+        assert not extra, f"partition {p}: read offsets beyond the end {end}: {extra[:10]}"
+    return duplicates
+
+
+def group_consumer_config(bootstrap, group, extra=None):
+    conf = {
+        "bootstrap.servers": bootstrap,
+        "group.id": group,
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "fetch.wait.max.ms": 100,
+        "topic.metadata.refresh.interval.ms": 2000,
+        **GROUP_TIMINGS,
+        **QUIET_LOG,
+    }
+    if extra:
+        conf.update(extra)
+    return conf
+
+
+class ConfluentMember(threading.Thread):
+    """A confluent-kafka group member in its own thread: subscribe, poll, and (commit=True) commit
+    each record synchronously after "processing" it (delay seconds). stop() closes the consumer
+    (LeaveGroup, except for static members). Callbacks and errors land in the EventLog."""
+
+    def __init__(self, name, bootstrap, group, topics, log, extra=None, commit=True, delay=0.0):
+        super().__init__(name=f"member-{name}", daemon=True)
+        self.member = name
+        # client.id = the member's name, so that DescribeGroups answers can be matched to members.
+        self.conf = group_consumer_config(bootstrap, group, {"client.id": name, **(extra or {})})
+        self.topics = topics
+        self.log = log
+        self.commit = commit
+        self.delay = delay
+        self.assignment = set()
+        self.assign_calls = 0
+        self.revoke_calls = 0
+        self.lost_calls = 0
+        self.errors = []
+        self._stop_flag = threading.Event()
+
+    def _on_assign(self, consumer, partitions):
+        self.assign_calls += 1
+        for tp in partitions:
+            self.assignment.add(tp.partition)
+            self.log.add(self.member, "assign", tp.partition, None)
+
+    def _on_revoke(self, consumer, partitions):
+        self.revoke_calls += 1
+        for tp in partitions:
+            self.assignment.discard(tp.partition)
+            self.log.add(self.member, "revoke", tp.partition, None)
+
+    def _on_lost(self, consumer, partitions):
+        self.lost_calls += 1
+        self._on_revoke(consumer, partitions)
+
+    def run(self):
+        c = Consumer(self.conf)
+        try:
+            c.subscribe(self.topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost)
+            while not self._stop_flag.is_set():
+                m = c.poll(0.1)
+                if m is None:
+                    continue
+                if m.error() is not None:
+                    self.errors.append(str(m.error()))
+                    continue
+                self.log.add(self.member, "read", m.partition(), m.offset())
+                if self.delay:
+                    time.sleep(self.delay)
+                if self.commit:
+                    try:
+                        c.commit(message=m, asynchronous=False)
+                        self.log.add(self.member, "commit", m.partition(), m.offset() + 1)
+                    except KafkaException as e:
+                        self.log.add(self.member, "commit-failed", m.partition(), m.offset() + 1)
+                        self.errors.append(f"commit: {e}")
+        except Exception as e:  # noqa: BLE001 - reported through self.errors
+            self.errors.append(f"{type(e).__name__}: {e}")
+        finally:
+            c.close()
+
+    def stop(self, timeout=30):
+        self._stop_flag.set()
+        self.join(timeout)
+        assert not self.is_alive(), f"{self.member} did not close within {timeout}s"
+
+
+class KafkaPythonMember(threading.Thread):
+    """A kafka-python group member (its own group API versions: JoinGroup v2, SyncGroup v1,
+    Heartbeat v1, OffsetCommit v2, OffsetFetch v1) with the same behaviour as ConfluentMember."""
+
+    def __init__(self, name, bootstrap, group, topics, log, commit=True, delay=0.0, extra=None):
+        super().__init__(name=f"member-{name}", daemon=True)
+        self.member = name
+        self.bootstrap = bootstrap
+        self.group = group
+        self.topics = topics
+        self.log = log
+        self.commit = commit
+        self.delay = delay
+        self.extra = extra or {}
+        self.assignment = set()
+        self.assign_calls = 0
+        self.errors = []
+        self._stop_flag = threading.Event()
+
+    def run(self):
+        from kafka import KafkaConsumer, ConsumerRebalanceListener, TopicPartition as KTP
+        from kafka.structs import OffsetAndMetadata
+        from kafka.errors import KafkaError
+
+        member = self
+
+        class Listener(ConsumerRebalanceListener):
+            def on_partitions_revoked(self, revoked):
+                for tp in revoked:
+                    member.assignment.discard(tp.partition)
+                    member.log.add(member.member, "revoke", tp.partition, None)
+
+            def on_partitions_assigned(self, assigned):
+                member.assign_calls += 1
+                for tp in assigned:
+                    member.assignment.add(tp.partition)
+                    member.log.add(member.member, "assign", tp.partition, None)
+
+        c = None
+        try:
+            c = KafkaConsumer(group_id=self.group, enable_auto_commit=False, auto_offset_reset="earliest",
+                              session_timeout_ms=6000, heartbeat_interval_ms=500, fetch_max_wait_ms=100,
+                              metadata_max_age_ms=2000, **kafka_python_kwargs(self.bootstrap), **self.extra)
+            c.subscribe(self.topics, listener=Listener())
+            while not self._stop_flag.is_set():
+                batches = c.poll(timeout_ms=100)
+                for tp, msgs in batches.items():
+                    for m in msgs:
+                        if self._stop_flag.is_set():
+                            break
+                        if tp.partition not in self.assignment:
+                            break  # revoked during this poll's processing
+                        self.log.add(self.member, "read", m.partition, m.offset)
+                        if self.delay:
+                            time.sleep(self.delay)
+                        if self.commit:
+                            try:
+                                c.commit({KTP(m.topic, m.partition): OffsetAndMetadata(m.offset + 1, None)})
+                                self.log.add(self.member, "commit", m.partition, m.offset + 1)
+                            except KafkaError as e:
+                                self.log.add(self.member, "commit-failed", m.partition, m.offset + 1)
+                                self.errors.append(f"commit: {e!r}")
+                                break
+        except Exception as e:  # noqa: BLE001 - reported through self.errors
+            self.errors.append(f"{type(e).__name__}: {e}")
+        finally:
+            if c is not None:
+                c.close(autocommit=False)
+
+    def stop(self, timeout=30):
+        self._stop_flag.set()
+        self.join(timeout)
+        assert not self.is_alive(), f"{self.member} did not close within {timeout}s"
+
+
+# A confluent-kafka member in a separate process, so that a test can kill -9 it (no LeaveGroup,
+# no commit on the way out). It prints one line per event: "<kind> <partition> <offset> <time>".
+_MEMBER_PROCESS_SCRIPT = r"""
+import json, sys, time
+from confluent_kafka import Consumer, KafkaException
+conf, topics, delay = json.loads(sys.argv[1]), json.loads(sys.argv[2]), float(sys.argv[3])
+def out(kind, p, o):
+    sys.stdout.write(f"{kind} {p} {o} {time.monotonic()!r}\n")
+    sys.stdout.flush()
+def on_assign(c, ps):
+    for tp in ps: out("assign", tp.partition, -1)
+def on_revoke(c, ps):
+    for tp in ps: out("revoke", tp.partition, -1)
+c = Consumer(conf)
+c.subscribe(topics, on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
+out("ready", -1, -1)
+while True:
+    m = c.poll(0.1)
+    if m is None or m.error() is not None:
+        continue
+    out("read", m.partition(), m.offset())
+    time.sleep(delay)
+    try:
+        c.commit(message=m, asynchronous=False)
+        out("commit", m.partition(), m.offset() + 1)
+    except KafkaException:
+        out("commit-failed", m.partition(), m.offset() + 1)
+"""
+
+
+class MemberProcess:
+    """A confluent-kafka group member in a child process (tracked by PID) feeding an EventLog."""
+
+    def __init__(self, name, bootstrap, group, topics, log, delay=0.0, extra=None):
+        import subprocess as sp
+        self.member = name
+        self.log = log
+        self.assignment = set()
+        conf = group_consumer_config(bootstrap, group, extra)
+        self.proc = sp.Popen([sys.executable, "-c", _MEMBER_PROCESS_SCRIPT, json.dumps(conf), json.dumps(topics),
+                              str(delay)], stdout=sp.PIPE, stderr=sp.DEVNULL, text=True, start_new_session=True)
+        self.pid = self.proc.pid
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            parts = line.split()
+            if len(parts) != 4:
+                continue
+            kind, p, o, t = parts[0], int(parts[1]), int(parts[2]), float(parts[3])
+            if kind == "assign":
+                self.assignment.add(p)
+            elif kind == "revoke":
+                self.assignment.discard(p)
+            if kind in ("assign", "revoke"):
+                self.log.add(self.member, kind, p, None, t)
+            elif kind != "ready":
+                self.log.add(self.member, kind, p, o, t)
+
+    def kill9(self):
+        if self.proc.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        self._reader.join(10)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except Exception:  # noqa: BLE001
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self._reader.join(10)
+
+
+def wait_assignments(members, partitions, timeout=60, stable_for=1.5, what="assignments"):
+    """Waits until the members' assignments are disjoint, every member has one (non-empty, when
+    there are at least as many partitions as members), together they cover `partitions`, and this
+    has held for stable_for seconds. Returns {member name: sorted partitions}."""
+    want = set(partitions)
+    deadline = time.monotonic() + timeout
+    since = None
+    last = None
+    while time.monotonic() < deadline:
+        snap = {m.member: set(m.assignment) for m in members}
+        union = set().union(*snap.values())
+        total = sum(len(s) for s in snap.values())
+        ok = union == want and total == len(want) and (
+            len(want) < len(members) or all(snap.values()))
+        if ok and snap == last:
+            if since is None:
+                since = time.monotonic()
+            if time.monotonic() - since >= stable_for:
+                return {k: sorted(v) for k, v in snap.items()}
+        else:
+            since = time.monotonic() if ok else None
+        last = snap
+        time.sleep(0.1)
+    raise TimeoutError(f"{what}: no stable disjoint cover of {sorted(want)} within {timeout}s; last {last}")
+
+
+def wait_group_coordinator(bootstrap, group, timeout=60):
+    """FindCoordinator (v2, via our wire helpers) until the group has a coordinator; returns
+    (node_id, "host:port"). The first call creates __consumer_offsets."""
+    import wire
+
+    def probe():
+        with wire.Connection(bootstrap) as c:
+            [r] = wire.find_coordinator(c, 2, group)
+        if r["error_code"] == 0:
+            return r["node_id"], f"{r['host']}:{r['port']}"
+        return None
+    return _wait(probe, timeout, f"a coordinator for {group}")
+
+
+def _wait(predicate, timeout, what, interval=0.2):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            v = predicate()
+            if v:
+                return v
+        except Exception as e:  # noqa: BLE001 - retried until the deadline
+            last = e
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what} (last error: {last!r})")
+
+
+def committed_offsets(bootstrap, group, topic, partitions, timeout=30):
+    """The group's committed offsets via confluent-kafka (OffsetFetch): {partition: offset}, -1 where
+    nothing is committed (librdkafka's OFFSET_INVALID, -1001, mapped to the wire's -1)."""
+    from confluent_kafka import OFFSET_INVALID
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False, **QUIET_LOG})
+    try:
+        res = c.committed([TopicPartition(topic, p) for p in partitions], timeout=timeout)
+        bad = [tp for tp in res if tp.error is not None]
+        assert not bad, f"OffsetFetch errors: {bad}"
+        return {tp.partition: (-1 if tp.offset == OFFSET_INVALID else tp.offset) for tp in res}
+    finally:
+        c.close()
+
+
+def commit_offsets(bootstrap, group, topic, offsets, timeout=30):
+    """Commits {partition: offset} for `group` as a simple consumer (no group membership)."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False, **QUIET_LOG})
+    try:
+        tps = [TopicPartition(topic, p, o) for p, o in sorted(offsets.items())]
+        res = c.commit(offsets=tps, asynchronous=False)
+        bad = [tp for tp in res if tp.error is not None]
+        assert not bad, f"commit errors: {bad}"
+    finally:
+        c.close()
+
+
+def produce_sequence(bootstrap, topic, partitions, per_partition, tag):
+    """Produces per_partition records to each partition (value "<tag>-<p>-<i>"); returns the new
+    end offsets {partition: end} from the delivery reports."""
+    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "enable.idempotence": False, **QUIET_LOG})
+    ends = {}
+    errors = []
+
+    def on_delivery(err, msg):
+        if err is not None:
+            errors.append(err)
+        else:
+            ends[msg.partition()] = max(ends.get(msg.partition(), 0), msg.offset() + 1)
+
+    for i in range(per_partition):
+        for part in partitions:
+            p.produce(topic, value=f"{tag}-{part}-{i}".encode(), partition=part, on_delivery=on_delivery)
+        p.poll(0)
+    assert p.flush(60) == 0
+    assert not errors, errors[:3]
+    return ends

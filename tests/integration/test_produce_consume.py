@@ -61,9 +61,9 @@ def test_confluent_produce_consume_100k(data_broker, codec, acks):
 
 # librdkafka <= 2.11 silently sends gzip/snappy/lz4 UNCOMPRESSED unless the broker advertises Produce
 # v0 (its compression gate asks "is some Produce version in [0, 0] supported?"), and lz4 also needs
-# its "LZ4" feature, which it infers from FindCoordinator v0 being advertised. Gregor 0.1 advertises
-# Produce 3-11 and no FindCoordinator. Reported to the lead; the test reports XFAIL while the broker
-# advertises versions that trip the gate, and checks real compression as soon as it does not.
+# its "LZ4" feature, which it infers from FindCoordinator v0 being advertised. Gregor advertises
+# Produce 0-11 and (since consumer groups) FindCoordinator 0-6, so every codec is really compressed;
+# the gate check fails the test if a change to the advertised versions trips the gate again.
 def _librdkafka_compression_gate(bootstrap, codec):
     with wire.Connection(bootstrap) as c:
         listed = {k: (lo, hi) for k, lo, hi in wire.api_versions(c, 3)["api_keys"]}
@@ -85,10 +85,7 @@ def test_librdkafka_really_compresses(data_broker, codec):
     records = clients.make_records(5000, tag=f"really{codec}")
     clients.confluent_produce(data_broker.bootstrap, topic, records, codec=codec)
     batches = stored_batch_codecs(data_broker.partition_dir(topic, 0))
-    if gate:
-        # Document the interop problem precisely: librdkafka fell back to uncompressed batches.
-        assert set(batches) == {(2, 0)}, batches
-        pytest.xfail(f"interop bug: librdkafka 2.0.2 skips {codec} compression because " + ", ".join(gate))
+    assert not gate, f"librdkafka 2.0.2 would skip {codec} compression: " + ", ".join(gate)
     assert set(batches) == {(2, CODEC_IDS[codec])}
 
 
