@@ -193,15 +193,15 @@ bytes encode_group_metadata_value(const stored_group& value) {
 result<offsets_key> decode_key(bytes_view key) {
   int16_t version = 0;
   auto r = open(key, version);
-  if (!r.ok()) return unexpected(malformed());
+  if (!r.ok()) return unexpected{malformed()};
   if (version >= protocol::offset_commit_key::min_version && version <= protocol::offset_commit_key::max_version) {
     protocol::offset_commit_key k;
-    if (!k.decode(r, version)) return unexpected(malformed());
+    if (!k.decode(r, version)) return unexpected{malformed()};
     return offsets_key(offset_commit_key{std::move(k.group), topic_partition{std::move(k.topic), k.partition}});
   }
   if (version >= protocol::group_metadata_key::min_version && version <= protocol::group_metadata_key::max_version) {
     protocol::group_metadata_key k;
-    if (!k.decode(r, version)) return unexpected(malformed());
+    if (!k.decode(r, version)) return unexpected{malformed()};
     return offsets_key(group_metadata_key{std::move(k.group)});
   }
   return offsets_key(unknown_key{version});
@@ -210,18 +210,18 @@ result<offsets_key> decode_key(bytes_view key) {
 result<committed_offset> decode_offset_commit_value(bytes_view value) {
   int16_t version = 0;
   auto r = open(value, version);
-  if (!r.ok()) return unexpected(malformed());
+  if (!r.ok()) return unexpected{malformed()};
   protocol::offset_commit_value v;
-  if (!v.decode(r, version)) return unexpected(malformed());  // also refuses unknown versions
+  if (!v.decode(r, version)) return unexpected{malformed()};  // also refuses unknown versions
   return from_wire(v, version);
 }
 
 result<stored_group> decode_group_metadata_value(bytes_view value) {
   int16_t version = 0;
   auto r = open(value, version);
-  if (!r.ok()) return unexpected(malformed());
+  if (!r.ok()) return unexpected{malformed()};
   protocol::group_metadata_value v;
-  if (!v.decode(r, version)) return unexpected(malformed());
+  if (!v.decode(r, version)) return unexpected{malformed()};
   stored_group out;
   out.protocol_type = std::move(v.protocol_type);
   out.generation = v.generation;
