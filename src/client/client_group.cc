@@ -123,173 +123,163 @@ asio::awaitable<result<client::node_ptr>> client::coordinator_connection(std::st
   co_return *opened;
 }
 
+// ---- the round trip and the retry loop every group request shares ----
+
+namespace {
+
+// The request type a builder returns, as such or in a result.
+template <class T>
+struct request_of {
+  using type = T;
+};
+template <class T>
+struct request_of<result<T>> {
+  using type = T;
+};
+
+} // namespace
+
+template <class Resp, class Build>
+asio::awaitable<result<client::coordinator_reply<Resp>>> client::coordinator_round_trip(const std::string& group_id,
+                                                                                        std::chrono::milliseconds wait,
+                                                                                        const Build& build) {
+  using request = typename request_of<std::invoke_result_t<const Build&, int16_t>>::type;
+  auto node = co_await coordinator_connection(group_id);
+  if (!node) co_return unexpected(node.error());
+  auto v = (*node)->version_for(Resp::api_key_value);
+  if (!v) co_return unexpected(v.error());
+  result<request> req = build(*v);
+  if (!req) co_return unexpected(req.error());
+  auto resp = co_await (*node)->template call<Resp>(*v, std::move(*req), wait);
+  if (!resp) {
+    forget_coordinator(group_id);
+    co_return unexpected(resp.error());
+  }
+  coordinator_reply<Resp> reply{*v, std::move(*resp)};
+  co_return reply;
+}
+
+template <class Resp, class Build, class Read>
+auto client::coordinator_call(const std::string& group_id, const Build& build, const Read& read)
+  -> asio::awaitable<std::invoke_result_t<const Read&, int16_t, const Resp&>> {
+  const auto deadline = clock_type::now() + _options.request_timeout;
+  for (;;) {
+    std::error_code failure;
+    auto reply = co_await coordinator_round_trip<Resp>(group_id, _options.request_timeout, build);
+    if (!reply) {
+      failure = reply.error();
+    } else {
+      auto out = read(reply->version, reply->response);
+      if (out) co_return out;
+      failure = out.error();
+      if (coordinator_moved(failure)) forget_coordinator(group_id);
+    }
+    if (!coordinator_retriable(failure) || clock_type::now() >= deadline) co_return unexpected(failure);
+    co_await sleep(_options.retry_backoff);
+  }
+}
+
 // ---- membership ----
+//
+// One round trip each; the broker's error stays in the outcome, but a moved coordinator is
+// forgotten so that the caller's next attempt looks it up again.
 
 asio::awaitable<result<join_group_outcome>> client::join_group(join_group_params params) {
-  auto node = co_await coordinator_connection(params.group_id);
-  if (!node) co_return unexpected(node.error());
-  auto v = (*node)->version_for(key_of(protocol::api_key::join_group));
-  if (!v) co_return unexpected(v.error());
-  auto req = build_join_group_request(*v, params);
-  if (!req) co_return unexpected(req.error());
+  auto build = [&params](int16_t v) { return build_join_group_request(v, params); };
   // The coordinator answers when the rebalance completes: up to the rebalance timeout.
   const auto wait = std::chrono::milliseconds(std::max(params.rebalance_timeout_ms, params.session_timeout_ms)) +
                     _options.request_timeout;
-  auto resp = co_await (*node)->call<protocol::join_group_response>(*v, std::move(*req), wait);
-  if (!resp) {
-    forget_coordinator(params.group_id);
-    co_return unexpected(resp.error());
-  }
-  auto out = read_join_group_response(*resp);
+  auto reply = co_await coordinator_round_trip<protocol::join_group_response>(params.group_id, wait, build);
+  if (!reply) co_return unexpected(reply.error());
+  auto out = read_join_group_response(reply->response);
   if (coordinator_moved(out.error)) forget_coordinator(params.group_id);
   co_return out;
 }
 
 asio::awaitable<result<sync_group_outcome>> client::sync_group(sync_group_params params, std::chrono::milliseconds wait) {
-  auto node = co_await coordinator_connection(params.group_id);
-  if (!node) co_return unexpected(node.error());
-  auto v = (*node)->version_for(key_of(protocol::api_key::sync_group));
-  if (!v) co_return unexpected(v.error());
-  auto req = build_sync_group_request(*v, params);
-  if (!req) co_return unexpected(req.error());
-  auto resp = co_await (*node)->call<protocol::sync_group_response>(*v, std::move(*req), wait + _options.request_timeout);
-  if (!resp) {
-    forget_coordinator(params.group_id);
-    co_return unexpected(resp.error());
-  }
-  auto out = read_sync_group_response(*resp);
+  auto build = [&params](int16_t v) { return build_sync_group_request(v, params); };
+  const auto bound = wait + _options.request_timeout;
+  auto reply = co_await coordinator_round_trip<protocol::sync_group_response>(params.group_id, bound, build);
+  if (!reply) co_return unexpected(reply.error());
+  auto out = read_sync_group_response(reply->response);
   if (coordinator_moved(out.error)) forget_coordinator(params.group_id);
   co_return out;
 }
 
 asio::awaitable<result<std::error_code>> client::heartbeat(heartbeat_params params) {
-  auto node = co_await coordinator_connection(params.group_id);
-  if (!node) co_return unexpected(node.error());
-  auto v = (*node)->version_for(key_of(protocol::api_key::heartbeat));
-  if (!v) co_return unexpected(v.error());
-  auto req = build_heartbeat_request(*v, params);
-  if (!req) co_return unexpected(req.error());
-  auto resp = co_await (*node)->call<protocol::heartbeat_response>(*v, std::move(*req), _options.request_timeout);
-  if (!resp) {
-    forget_coordinator(params.group_id);
-    co_return unexpected(resp.error());
-  }
-  auto ec = kafka_error(resp->error_code);
+  auto build = [&params](int16_t v) { return build_heartbeat_request(v, params); };
+  auto reply =
+    co_await coordinator_round_trip<protocol::heartbeat_response>(params.group_id, _options.request_timeout, build);
+  if (!reply) co_return unexpected(reply.error());
+  auto ec = kafka_error(reply->response.error_code);
   if (coordinator_moved(ec)) forget_coordinator(params.group_id);
   co_return ec;
 }
 
 asio::awaitable<result<leave_group_outcome>> client::leave_group(std::string group_id, std::vector<leaving_member> members) {
-  auto node = co_await coordinator_connection(group_id);
-  if (!node) co_return unexpected(node.error());
-  auto v = (*node)->version_for(key_of(protocol::api_key::leave_group));
-  if (!v) co_return unexpected(v.error());
-  auto req = build_leave_group_request(*v, group_id, members);
-  if (!req) co_return unexpected(req.error());
-  auto resp = co_await (*node)->call<protocol::leave_group_response>(*v, std::move(*req), _options.request_timeout);
-  if (!resp) {
-    forget_coordinator(group_id);
-    co_return unexpected(resp.error());
-  }
-  auto out = read_leave_group_response(*v, *resp, members);
+  auto build = [&](int16_t v) { return build_leave_group_request(v, group_id, members); };
+  auto reply = co_await coordinator_round_trip<protocol::leave_group_response>(group_id, _options.request_timeout, build);
+  if (!reply) co_return unexpected(reply.error());
+  auto out = read_leave_group_response(reply->version, reply->response, members);
   if (coordinator_moved(out.error)) forget_coordinator(group_id);
   co_return out;
 }
 
 // ---- offsets ----
+//
+// Coordinator errors are retried (coordinator_call). OffsetCommit and OffsetFetch v0/v1 report
+// them per partition: any partition's NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE or
+// COORDINATOR_LOAD_IN_PROGRESS fails the attempt.
+
+namespace {
+
+bool coordinator_busy(const std::error_code& ec) {
+  return coordinator_moved(ec) || is(ec, error_code::coordinator_load_in_progress);
+}
+
+} // namespace
 
 asio::awaitable<result<std::map<topic_partition, std::error_code>>> client::commit_offsets(offset_commit_params params) {
-  const auto deadline = clock_type::now() + _options.request_timeout;
-  for (;;) {
+  using outcome = result<std::map<topic_partition, std::error_code>>;
+  auto build = [&params](int16_t v) { return build_offset_commit_request(v, params); };
+  auto read = [](int16_t, const protocol::offset_commit_response& r) -> outcome {
+    auto out = read_offset_commit_response(r);
     std::error_code failure;
-    auto node = co_await coordinator_connection(params.group_id);
-    if (!node) {
-      failure = node.error();
-    } else {
-      auto v = (*node)->version_for(key_of(protocol::api_key::offset_commit));
-      if (!v) co_return unexpected(v.error());
-      auto req = build_offset_commit_request(*v, params);
-      if (!req) co_return unexpected(req.error());
-      auto resp = co_await (*node)->call<protocol::offset_commit_response>(*v, std::move(*req), _options.request_timeout);
-      if (!resp) {
-        forget_coordinator(params.group_id);
-        failure = resp.error();
-      } else {
-        auto out = read_offset_commit_response(*resp);
-        for (const auto& [tp, ec] : out) {
-          if (coordinator_moved(ec) || is(ec, error_code::coordinator_load_in_progress)) failure = ec;
-        }
-        if (!failure) co_return out;
-        if (coordinator_moved(failure)) forget_coordinator(params.group_id);
-      }
+    for (const auto& [tp, ec] : out) {
+      if (coordinator_busy(ec)) failure = ec;
     }
-    if (!coordinator_retriable(failure) || clock_type::now() >= deadline) co_return unexpected(failure);
-    co_await sleep(_options.retry_backoff);
-  }
+    if (failure) return unexpected(failure);
+    return out;
+  };
+  co_return co_await coordinator_call<protocol::offset_commit_response>(params.group_id, build, read);
 }
 
 asio::awaitable<result<std::map<topic_partition, committed_offset>>> client::fetch_offsets(
   std::string group_id, std::optional<std::vector<topic_partition>> partitions) {
-  const auto deadline = clock_type::now() + _options.request_timeout;
-  for (;;) {
+  auto build = [&](int16_t v) { return build_offset_fetch_request(v, group_id, partitions); };
+  auto read = [&group_id](int16_t v,
+                          const protocol::offset_fetch_response& r) -> result<std::map<topic_partition, committed_offset>> {
+    auto out = read_offset_fetch_response(v, r, group_id);
+    if (!out) return out;
     std::error_code failure;
-    auto node = co_await coordinator_connection(group_id);
-    if (!node) {
-      failure = node.error();
-    } else {
-      auto v = (*node)->version_for(key_of(protocol::api_key::offset_fetch));
-      if (!v) co_return unexpected(v.error());
-      auto req = build_offset_fetch_request(*v, group_id, partitions);
-      if (!req) co_return unexpected(req.error());
-      auto resp = co_await (*node)->call<protocol::offset_fetch_response>(*v, std::move(*req), _options.request_timeout);
-      if (!resp) {
-        forget_coordinator(group_id);
-        failure = resp.error();
-      } else {
-        auto out = read_offset_fetch_response(*v, *resp, group_id);
-        if (!out) {
-          failure = out.error();
-        } else {
-          // v0/v1 report coordinator errors per partition.
-          for (const auto& [tp, c] : *out) {
-            if (coordinator_moved(c.error) || is(c.error, error_code::coordinator_load_in_progress)) failure = c.error;
-          }
-          if (!failure) co_return std::move(*out);
-        }
-        if (coordinator_moved(failure)) forget_coordinator(group_id);
-      }
+    for (const auto& [tp, c] : *out) {
+      if (coordinator_busy(c.error)) failure = c.error;
     }
-    if (!coordinator_retriable(failure) || clock_type::now() >= deadline) co_return unexpected(failure);
-    co_await sleep(_options.retry_backoff);
-  }
+    if (failure) return unexpected(failure);
+    return out;
+  };
+  co_return co_await coordinator_call<protocol::offset_fetch_response>(group_id, build, read);
 }
 
 asio::awaitable<result<offset_delete_outcome>> client::delete_offsets(std::string group_id,
                                                                       std::vector<topic_partition> partitions) {
-  const auto deadline = clock_type::now() + _options.request_timeout;
-  for (;;) {
-    std::error_code failure;
-    auto node = co_await coordinator_connection(group_id);
-    if (!node) {
-      failure = node.error();
-    } else {
-      auto v = (*node)->version_for(key_of(protocol::api_key::offset_delete));
-      if (!v) co_return unexpected(v.error());
-      auto req = build_offset_delete_request(group_id, partitions);
-      auto resp = co_await (*node)->call<protocol::offset_delete_response>(*v, std::move(req), _options.request_timeout);
-      if (!resp) {
-        forget_coordinator(group_id);
-        failure = resp.error();
-      } else {
-        auto out = read_offset_delete_response(*resp);
-        if (!coordinator_retriable(out.error)) co_return out;
-        failure = out.error;
-        if (coordinator_moved(failure)) forget_coordinator(group_id);
-      }
-    }
-    if (!coordinator_retriable(failure) || clock_type::now() >= deadline) co_return unexpected(failure);
-    co_await sleep(_options.retry_backoff);
-  }
+  auto build = [&](int16_t) { return build_offset_delete_request(group_id, partitions); };
+  auto read = [](int16_t, const protocol::offset_delete_response& r) -> result<offset_delete_outcome> {
+    auto out = read_offset_delete_response(r);
+    if (coordinator_retriable(out.error)) return unexpected(out.error);
+    return out;
+  };
+  co_return co_await coordinator_call<protocol::offset_delete_response>(group_id, build, read);
 }
 
 // ---- admin ----
@@ -344,39 +334,20 @@ asio::awaitable<result<std::vector<group_listing>>> client::list_groups(std::vec
 asio::awaitable<result<std::vector<group_description>>> client::describe_groups(std::vector<std::string> group_ids) {
   std::vector<group_description> out;
   for (const auto& group : group_ids) {
-    const auto deadline = clock_type::now() + _options.request_timeout;
-    for (;;) {
-      std::error_code failure;
-      auto node = co_await coordinator_connection(group);
-      if (!node) {
-        failure = node.error();
-      } else {
-        auto v = (*node)->version_for(key_of(protocol::api_key::describe_groups));
-        if (!v) co_return unexpected(v.error());
-        std::vector<std::string> one{group};
-        auto req = build_describe_groups_request(one);
-        auto resp = co_await (*node)->call<protocol::describe_groups_response>(*v, std::move(req), _options.request_timeout);
-        if (!resp) {
-          forget_coordinator(group);
-          failure = resp.error();
-        } else {
-          auto described = read_describe_groups_response(*resp);
-          if (described.size() != 1 || described.front().group_id != group) {
-            co_return unexpected(make_error_code(client_errc::malformed_response));
-          }
-          auto& d = described.front();
-          if (!coordinator_retriable(d.error)) {
-            d.coordinator = _coordinators[group];
-            out.push_back(std::move(d));
-            break;
-          }
-          failure = d.error;
-          if (coordinator_moved(failure)) forget_coordinator(group);
-        }
+    const std::vector<std::string> one{group};
+    auto build = [&one](int16_t) { return build_describe_groups_request(one); };
+    auto read = [&group](int16_t, const protocol::describe_groups_response& r) -> result<group_description> {
+      auto described = read_describe_groups_response(r);
+      if (described.size() != 1 || described.front().group_id != group) {
+        return unexpected(make_error_code(client_errc::malformed_response));
       }
-      if (!coordinator_retriable(failure) || clock_type::now() >= deadline) co_return unexpected(failure);
-      co_await sleep(_options.retry_backoff);
-    }
+      if (coordinator_retriable(described.front().error)) return unexpected(described.front().error);
+      return std::move(described.front());
+    };
+    auto d = co_await coordinator_call<protocol::describe_groups_response>(group, build, read);
+    if (!d) co_return unexpected(d.error());
+    d->coordinator = _coordinators[group];
+    out.push_back(std::move(*d));
   }
   co_return out;
 }
@@ -385,41 +356,24 @@ asio::awaitable<result<std::vector<std::pair<std::string, std::error_code>>>> cl
   std::vector<std::string> group_ids) {
   std::vector<std::pair<std::string, std::error_code>> out;
   for (const auto& group : group_ids) {
-    const auto deadline = clock_type::now() + _options.request_timeout;
-    for (;;) {
-      std::error_code failure;
-      auto node = co_await coordinator_connection(group);
-      if (!node) {
-        failure = node.error();
-      } else {
-        auto v = (*node)->version_for(key_of(protocol::api_key::delete_groups));
-        if (!v) co_return unexpected(v.error());
-        std::vector<std::string> one{group};
-        auto req = build_delete_groups_request(one);
-        auto resp = co_await (*node)->call<protocol::delete_groups_response>(*v, std::move(req), _options.request_timeout);
-        if (!resp) {
-          forget_coordinator(group);
-          failure = resp.error();
-        } else {
-          auto results = read_delete_groups_response(*resp);
-          failure = make_error_code(client_errc::malformed_response);
-          for (const auto& [id, ec] : results) {
-            if (id == group) failure = ec;
-          }
-          if (!coordinator_retriable(failure) && failure != client_errc::malformed_response) {
-            out.emplace_back(group, failure);
-            break;
-          }
-          if (coordinator_moved(failure)) forget_coordinator(group);
-        }
+    const std::vector<std::string> one{group};
+    auto build = [&one](int16_t) { return build_delete_groups_request(one); };
+    auto read = [&group](int16_t, const protocol::delete_groups_response& r) -> result<std::error_code> {
+      std::error_code answer = make_error_code(client_errc::malformed_response);
+      for (const auto& [id, ec] : read_delete_groups_response(r)) {
+        if (id == group) answer = ec;
       }
-      if (!coordinator_retriable(failure) || clock_type::now() >= deadline) {
-        // A group we cannot reach is reported with its error; the others still go ahead.
-        if (failure.category() != kafka_category()) co_return unexpected(failure);
-        out.emplace_back(group, failure);
-        break;
-      }
-      co_await sleep(_options.retry_backoff);
+      if (coordinator_retriable(answer) || answer == client_errc::malformed_response) return unexpected(answer);
+      return answer;
+    };
+    auto deleted = co_await coordinator_call<protocol::delete_groups_response>(group, build, read);
+    if (deleted) {
+      out.emplace_back(group, *deleted);
+    } else if (deleted.error().category() == kafka_category()) {
+      // A group we cannot reach is reported with its error; the others still go ahead.
+      out.emplace_back(group, deleted.error());
+    } else {
+      co_return unexpected(deleted.error());
     }
   }
   co_return out;

@@ -8,11 +8,19 @@ namespace {
 
 std::error_code invalid() { return make_error_code(client_errc::invalid_argument); }
 
-// topic -> partitions in first-seen topic order, partitions in the given order.
-template <class Topic, class Fill>
-std::vector<Topic> group_by_topic(const std::vector<topic_partition>& partitions, Fill fill) {
+const topic_partition& partition_of(const topic_partition& tp) { return tp; }
+template <class V>
+const topic_partition& partition_of(const std::pair<const topic_partition, V>& entry) {
+  return entry.first;
+}
+
+// Request topics from `items` (partitions, or map entries keyed by partition): topics in
+// first-seen order, `fill(topic, item)` for each item in the given order.
+template <class Topic, class Items, class Fill>
+std::vector<Topic> group_by_topic(const Items& items, Fill fill) {
   std::vector<Topic> out;
-  for (const auto& tp : partitions) {
+  for (const auto& item : items) {
+    const topic_partition& tp = partition_of(item);
     Topic* t = nullptr;
     for (auto& existing : out) {
       if (existing.name == tp.topic) t = &existing;
@@ -21,9 +29,50 @@ std::vector<Topic> group_by_topic(const std::vector<topic_partition>& partitions
       t = &out.emplace_back();
       t->name = tp.topic;
     }
-    fill(*t, tp.partition);
+    fill(*t, item);
   }
   return out;
+}
+
+// OffsetFetch's requested topics: null (every committed partition) or the partitions by topic.
+template <class Topic>
+std::optional<std::vector<Topic>> requested_topics(const std::optional<std::vector<topic_partition>>& partitions) {
+  if (!partitions) return std::nullopt;
+  auto add = [](Topic& t, const topic_partition& tp) { t.partition_indexes.push_back(tp.partition); };
+  return group_by_topic<Topic>(*partitions, add);
+}
+
+// The member's identity, common to JoinGroup, SyncGroup, Heartbeat and OffsetCommit; a static
+// member (group.instance.id) needs version `static_from` or later.
+template <class Req, class Params>
+result<Req> member_request(int16_t version, int16_t static_from, const Params& p) {
+  if (p.group_instance_id && version < static_from) return unexpected(invalid());
+  Req req;
+  req.group_id = p.group_id;
+  req.member_id = p.member_id;
+  req.group_instance_id = p.group_instance_id;
+  return req;
+}
+
+// Per-partition errors of response topics (OffsetCommit, OffsetDelete).
+template <class Topics>
+std::map<topic_partition, std::error_code> partition_errors(const Topics& topics) {
+  std::map<topic_partition, std::error_code> out;
+  for (const auto& t : topics) {
+    for (const auto& p : t.partitions) out[topic_partition{t.name, p.partition_index}] = kafka_error(p.error_code);
+  }
+  return out;
+}
+
+// Committed offsets of OffsetFetch response topics (v0-7 and a v8+ group alike).
+template <class Topics>
+void add_committed(std::map<topic_partition, committed_offset>& out, const Topics& topics) {
+  for (const auto& t : topics) {
+    for (const auto& p : t.partitions) {
+      out[topic_partition{t.name, p.partition_index}] =
+        committed_offset{p.committed_offset, p.committed_leader_epoch, p.metadata.value_or(""), kafka_error(p.error_code)};
+    }
+  }
 }
 
 } // namespace
@@ -53,20 +102,17 @@ std::vector<found_coordinator> read_find_coordinator_response(int16_t version, c
 }
 
 result<protocol::join_group_request> build_join_group_request(int16_t version, const join_group_params& p) {
-  if (p.group_instance_id && version < 5) return unexpected(invalid());
-  protocol::join_group_request req;
-  req.group_id = p.group_id;
-  req.session_timeout_ms = p.session_timeout_ms;
-  req.rebalance_timeout_ms = p.rebalance_timeout_ms;
-  req.member_id = p.member_id;
-  req.group_instance_id = p.group_instance_id;
-  req.protocol_type = p.protocol_type;
+  auto req = member_request<protocol::join_group_request>(version, 5, p);
+  if (!req) return req;
+  req->session_timeout_ms = p.session_timeout_ms;
+  req->rebalance_timeout_ms = p.rebalance_timeout_ms;
+  req->protocol_type = p.protocol_type;
   for (const auto& [name, metadata] : p.protocols) {
-    auto& proto = req.protocols.emplace_back();
+    auto& proto = req->protocols.emplace_back();
     proto.name = name;
     proto.metadata = metadata;
   }
-  if (version >= 8) req.reason = p.reason;
+  if (version >= 8) req->reason = p.reason;
   return req;
 }
 
@@ -84,18 +130,15 @@ join_group_outcome read_join_group_response(const protocol::join_group_response&
 }
 
 result<protocol::sync_group_request> build_sync_group_request(int16_t version, const sync_group_params& p) {
-  if (p.group_instance_id && version < 3) return unexpected(invalid());
-  protocol::sync_group_request req;
-  req.group_id = p.group_id;
-  req.generation_id = p.generation_id;
-  req.member_id = p.member_id;
-  req.group_instance_id = p.group_instance_id;
+  auto req = member_request<protocol::sync_group_request>(version, 3, p);
+  if (!req) return req;
+  req->generation_id = p.generation_id;
   if (version >= 5) {
-    req.protocol_type = p.protocol_type;
-    req.protocol_name = p.protocol_name;
+    req->protocol_type = p.protocol_type;
+    req->protocol_name = p.protocol_name;
   }
   for (const auto& [member, assignment] : p.assignments) {
-    auto& a = req.assignments.emplace_back();
+    auto& a = req->assignments.emplace_back();
     a.member_id = member;
     a.assignment = assignment;
   }
@@ -107,12 +150,8 @@ sync_group_outcome read_sync_group_response(const protocol::sync_group_response&
 }
 
 result<protocol::heartbeat_request> build_heartbeat_request(int16_t version, const heartbeat_params& p) {
-  if (p.group_instance_id && version < 3) return unexpected(invalid());
-  protocol::heartbeat_request req;
-  req.group_id = p.group_id;
-  req.generation_id = p.generation_id;
-  req.member_id = p.member_id;
-  req.group_instance_id = p.group_instance_id;
+  auto req = member_request<protocol::heartbeat_request>(version, 3, p);
+  if (req) req->generation_id = p.generation_id;
   return req;
 }
 
@@ -148,38 +187,25 @@ leave_group_outcome read_leave_group_response(int16_t version, const protocol::l
 }
 
 result<protocol::offset_commit_request> build_offset_commit_request(int16_t version, const offset_commit_params& p) {
-  if (p.group_instance_id && version < 7) return unexpected(invalid());
-  protocol::offset_commit_request req;
-  req.group_id = p.group_id;
-  req.generation_id_or_member_epoch = p.generation_id;
-  req.member_id = p.member_id;
-  req.group_instance_id = p.group_instance_id;
-  req.retention_time_ms = -1;  // the broker's offsets.retention.minutes
-  for (const auto& [tp, offset] : p.offsets) {
-    protocol::offset_commit_request::offset_commit_request_topic* topic = nullptr;
-    for (auto& t : req.topics) {
-      if (t.name == tp.topic) topic = &t;
-    }
-    if (topic == nullptr) {
-      topic = &req.topics.emplace_back();
-      topic->name = tp.topic;
-    }
-    auto& part = topic->partitions.emplace_back();
-    part.partition_index = tp.partition;
-    part.committed_offset = offset;
+  using topic = protocol::offset_commit_request::offset_commit_request_topic;
+  auto req = member_request<protocol::offset_commit_request>(version, 7, p);
+  if (!req) return req;
+  req->generation_id_or_member_epoch = p.generation_id;
+  req->retention_time_ms = -1;  // the broker's offsets.retention.minutes
+  auto add = [&p](topic& t, const std::pair<const topic_partition, int64_t>& entry) {
+    auto& part = t.partitions.emplace_back();
+    part.partition_index = entry.first.partition;
+    part.committed_offset = entry.second;
     part.committed_leader_epoch = -1;
     part.commit_timestamp = -1;  // v1: the broker's time
     part.committed_metadata = p.metadata;
-  }
+  };
+  req->topics = group_by_topic<topic>(p.offsets, add);
   return req;
 }
 
 std::map<topic_partition, std::error_code> read_offset_commit_response(const protocol::offset_commit_response& r) {
-  std::map<topic_partition, std::error_code> out;
-  for (const auto& t : r.topics) {
-    for (const auto& p : t.partitions) out[topic_partition{t.name, p.partition_index}] = kafka_error(p.error_code);
-  }
-  return out;
+  return partition_errors(r.topics);
 }
 
 result<protocol::offset_fetch_request> build_offset_fetch_request(int16_t version, const std::string& group_id,
@@ -191,21 +217,12 @@ result<protocol::offset_fetch_request> build_offset_fetch_request(int16_t versio
   if (version >= 8) {
     auto& g = req.groups.emplace_back();
     g.group_id = group_id;
-    if (!partitions) {
-      g.topics = std::nullopt;
-    } else {
-      g.topics = group_by_topic<protocol::offset_fetch_request::offset_fetch_request_group::offset_fetch_request_topics>(
-        *partitions, [](auto& t, int32_t p) { t.partition_indexes.push_back(p); });
-    }
+    g.topics =
+      requested_topics<protocol::offset_fetch_request::offset_fetch_request_group::offset_fetch_request_topics>(partitions);
     return req;
   }
   req.group_id = group_id;
-  if (!partitions) {
-    req.topics = std::nullopt;
-  } else {
-    req.topics = group_by_topic<protocol::offset_fetch_request::offset_fetch_request_topic>(
-      *partitions, [](auto& t, int32_t p) { t.partition_indexes.push_back(p); });
-  }
+  req.topics = requested_topics<protocol::offset_fetch_request::offset_fetch_request_topic>(partitions);
   return req;
 }
 
@@ -217,23 +234,13 @@ result<std::map<topic_partition, committed_offset>> read_offset_fetch_response(i
     for (const auto& g : r.groups) {
       if (g.group_id != group_id) continue;
       if (g.error_code != 0) return unexpected(kafka_error(g.error_code));
-      for (const auto& t : g.topics) {
-        for (const auto& p : t.partitions) {
-          out[topic_partition{t.name, p.partition_index}] =
-            committed_offset{p.committed_offset, p.committed_leader_epoch, p.metadata.value_or(""), kafka_error(p.error_code)};
-        }
-      }
+      add_committed(out, g.topics);
       return out;
     }
     return unexpected(make_error_code(client_errc::malformed_response));
   }
   if (version >= 2 && r.error_code != 0) return unexpected(kafka_error(r.error_code));
-  for (const auto& t : r.topics) {
-    for (const auto& p : t.partitions) {
-      out[topic_partition{t.name, p.partition_index}] =
-        committed_offset{p.committed_offset, p.committed_leader_epoch, p.metadata.value_or(""), kafka_error(p.error_code)};
-    }
-  }
+  add_committed(out, r.topics);
   return out;
 }
 
@@ -291,16 +298,14 @@ protocol::offset_delete_request build_offset_delete_request(const std::string& g
   protocol::offset_delete_request req;
   req.group_id = group_id;
   req.topics = group_by_topic<protocol::offset_delete_request::offset_delete_request_topic>(
-    partitions, [](auto& t, int32_t p) { t.partitions.emplace_back().partition_index = p; });
+    partitions, [](auto& t, const topic_partition& tp) { t.partitions.emplace_back().partition_index = tp.partition; });
   return req;
 }
 
 offset_delete_outcome read_offset_delete_response(const protocol::offset_delete_response& r) {
   offset_delete_outcome out;
   out.error = kafka_error(r.error_code);
-  for (const auto& t : r.topics) {
-    for (const auto& p : t.partitions) out.partitions[topic_partition{t.name, p.partition_index}] = kafka_error(p.error_code);
-  }
+  out.partitions = partition_errors(r.topics);
   return out;
 }
 

@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -196,6 +197,27 @@ private:
   // The (cached) connection to the coordinator of `group_id`.
   asio::awaitable<result<node_ptr>> coordinator_connection(std::string group_id);
   void forget_coordinator(const std::string& group_id);
+
+  // The group-request helpers below are defined in client_group.cc and used only there. They take
+  // their arguments by reference: callers co_await them at once, so the referents outlive them.
+  template <class Resp>
+  struct coordinator_reply {
+    int16_t version = 0;  // the version the request was sent at
+    Resp response;
+  };
+  // One round trip to the coordinator of `group_id`: its connection, the negotiated version of
+  // Resp's API, `build(version)` (a request or a result<request>) and the call, bounded by `wait`.
+  // A failed call forgets the coordinator. No retries.
+  template <class Resp, class Build>
+  asio::awaitable<result<coordinator_reply<Resp>>> coordinator_round_trip(const std::string& group_id,
+                                                                          std::chrono::milliseconds wait,
+                                                                          const Build& build);
+  // coordinator_round_trip, then `read(version, response)`, a result<T>: a value ends the call,
+  // an error is the attempt's failure. A failure that says the coordinator moved forgets it;
+  // retriable ones are tried again after retry_backoff until request_timeout, others end the call.
+  template <class Resp, class Build, class Read>
+  auto coordinator_call(const std::string& group_id, const Build& build, const Read& read)
+    -> asio::awaitable<std::invoke_result_t<const Read&, int16_t, const Resp&>>;
   asio::awaitable<std::vector<fetched_partition>> fetch_from_leader(int32_t leader, std::string topic,
                                                                     std::map<int32_t, int64_t> offsets,
                                                                     fetch_options options);

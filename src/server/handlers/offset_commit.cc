@@ -21,6 +21,7 @@
 #include "gregor/zk/consumer_offsets_zk.h"
 #include "gregor/zk/kafka_zk.h"
 #include "handler.h"
+#include "known_partitions.h"
 
 namespace gregor::server {
 namespace {
@@ -34,38 +35,25 @@ struct offset_commit_handler {
   static constexpr int16_t min_version = 0;
   static constexpr int16_t max_version = 9;
 
-  // The request's partitions, flattened in request order, with where their answer goes.
-  struct slot {
-    size_t topic = 0;
-    size_t partition = 0;
-  };
-
   static asio::awaitable<response> handle(request_context& ctx, request& req) {
     auto& svc = ctx.services;
     const int16_t v = ctx.version();
     auto snap = svc.metadata->snapshot();
 
     response resp = error_response(req, v, error_code::none);
-    std::vector<slot> known;
-    group::offset_commit_request commit;
-    for (size_t ti = 0; ti < req.topics.size(); ++ti) {
-      const auto& t = req.topics[ti];
-      for (size_t pi = 0; pi < t.partitions.size(); ++pi) {
-        const auto& p = t.partitions[pi];
-        if (snap->find_partition(t.name, p.partition_index) == nullptr) {
-          resp.topics[ti].partitions[pi].error_code = code(error_code::unknown_topic_or_partition);
-          continue;
-        }
-        known.push_back(slot{ti, pi});
-        auto& out = commit.partitions.emplace_back();
-        out.tp = topic_partition{t.name, p.partition_index};
-        out.offset = p.committed_offset;
-        out.leader_epoch = v >= 6 ? p.committed_leader_epoch : -1;
-        out.metadata = p.committed_metadata;
-        out.commit_timestamp = v == 1 ? p.commit_timestamp : -1;
-      }
-    }
+    const std::vector<partition_slot> known = known_partitions(*snap, req.topics, resp.topics);
     if (known.empty()) co_return resp;
+    group::offset_commit_request commit;
+    for (const auto& slot : known) {
+      const auto& t = req.topics[slot.topic];
+      const auto& p = t.partitions[slot.partition];
+      auto& out = commit.partitions.emplace_back();
+      out.tp = topic_partition{t.name, p.partition_index};
+      out.offset = p.committed_offset;
+      out.leader_epoch = v >= 6 ? p.committed_leader_epoch : -1;
+      out.metadata = p.committed_metadata;
+      out.commit_timestamp = v == 1 ? p.commit_timestamp : -1;
+    }
 
     std::vector<error_code> errors;
     if (v == 0) {
@@ -80,11 +68,7 @@ struct offset_commit_handler {
       commit.retention_time_ms = v >= 2 && v <= 4 ? req.retention_time_ms : -1;
       errors = co_await svc.groups->commit_offsets(std::move(commit));
     }
-    for (size_t i = 0; i < known.size(); ++i) {
-      // The coordinator answers one error per partition; anything else is our bug, not the client's.
-      const error_code e = i < errors.size() ? errors[i] : error_code::unknown_server_error;
-      resp.topics[known[i].topic].partitions[known[i].partition].error_code = code(e);
-    }
+    answer_known(resp.topics, known, errors);
     co_return resp;
   }
 
@@ -120,17 +104,7 @@ struct offset_commit_handler {
   // Kafka's OffsetCommitRequest.getErrorResponse: every partition of the request with `e`.
   static response error_response(const request& req, int16_t, error_code e) {
     response resp;
-    resp.topics.reserve(req.topics.size());
-    for (const auto& t : req.topics) {
-      auto& tr = resp.topics.emplace_back();
-      tr.name = t.name;
-      tr.partitions.reserve(t.partitions.size());
-      for (const auto& p : t.partitions) {
-        auto& pr = tr.partitions.emplace_back();
-        pr.partition_index = p.partition_index;
-        pr.error_code = code(e);
-      }
-    }
+    mirror_partitions(resp.topics, req.topics, e);
     return resp;
   }
 };

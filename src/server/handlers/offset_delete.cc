@@ -10,6 +10,7 @@
 #include "gregor/metadata/metadata_cache.h"
 #include "gregor/protocol/messages/offset_delete.h"
 #include "handler.h"
+#include "known_partitions.h"
 
 namespace gregor::server {
 namespace {
@@ -23,11 +24,6 @@ struct offset_delete_handler {
   static constexpr int16_t min_version = 0;
   static constexpr int16_t max_version = 0;
 
-  struct slot {
-    size_t topic = 0;
-    size_t partition = 0;
-  };
-
   static asio::awaitable<response> handle(request_context& ctx, request& req) {
     auto& svc = ctx.services;
     // Kafka's validateGroupStatus: unlike OffsetCommit/OffsetFetch, OffsetDelete needs a group id.
@@ -37,23 +33,13 @@ struct offset_delete_handler {
 
     // The answer mirrors the request; each partition's error is filled in below.
     response resp;
-    std::vector<slot> known;
+    mirror_partitions(resp.topics, req.topics, error_code::none);
+    const std::vector<partition_slot> known = known_partitions(*snap, req.topics, resp.topics);
     std::vector<topic_partition> partitions;
-    for (size_t ti = 0; ti < req.topics.size(); ++ti) {
-      const auto& t = req.topics[ti];
-      auto& tr = resp.topics.emplace_back();
-      tr.name = t.name;
-      for (size_t pi = 0; pi < t.partitions.size(); ++pi) {
-        const int32_t index = t.partitions[pi].partition_index;
-        auto& pr = tr.partitions.emplace_back();
-        pr.partition_index = index;
-        if (snap->find_partition(t.name, index) == nullptr) {
-          pr.error_code = code(error_code::unknown_topic_or_partition);
-          continue;
-        }
-        known.push_back(slot{ti, pi});
-        partitions.push_back(topic_partition{t.name, index});
-      }
+    partitions.reserve(known.size());
+    for (const auto& slot : known) {
+      const auto& t = req.topics[slot.topic];
+      partitions.push_back(topic_partition{t.name, t.partitions[slot.partition].partition_index});
     }
 
     // Called even with no known partition: Kafka still validates the group (and answers, e.g.,
@@ -61,10 +47,7 @@ struct offset_delete_handler {
     std::string group_id = req.group_id;
     auto result = co_await svc.groups->delete_offsets(std::move(group_id), std::move(partitions));
     if (result.error != error_code::none) co_return error_response(req, 0, result.error);
-    for (size_t i = 0; i < known.size(); ++i) {
-      const error_code e = i < result.partitions.size() ? result.partitions[i].second : error_code::unknown_server_error;
-      resp.topics[known[i].topic].partitions[known[i].partition].error_code = code(e);
-    }
+    answer_known(resp.topics, known, result.partitions, [](const auto& answered) { return answered.second; });
     co_return resp;
   }
 

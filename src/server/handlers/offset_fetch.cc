@@ -40,58 +40,58 @@ struct offset_fetch_handler {
     const bool require_stable = v >= 7 && req.require_stable;
 
     if (v < 8) {
-      group::offset_fetch_request in;
-      in.group_id = req.group_id;
-      if (req.topics) in.partitions = flatten(*req.topics);
-      in.require_stable = require_stable;
+      auto in = group_request(req.group_id, req.topics, require_stable);
       auto result = co_await fetch_group(ctx, std::move(in));
       if (result.error != error_code::none) co_return error_response(req, v, result.error);
       response resp;
-      for (auto& p : result.partitions) {
-        if (resp.topics.empty() || resp.topics.back().name != p.tp.topic) resp.topics.emplace_back().name = p.tp.topic;
-        auto& out = resp.topics.back().partitions.emplace_back();
-        out.partition_index = p.tp.partition;
-        out.committed_offset = p.offset;
-        out.committed_leader_epoch = p.leader_epoch;
-        out.metadata = std::move(p.metadata);
-        out.error_code = code(p.error);
-      }
+      add_partitions(resp.topics, result.partitions);
       co_return resp;
     }
 
     response resp;
     resp.groups.reserve(req.groups.size());
     for (const auto& g : req.groups) {
-      group::offset_fetch_request in;
-      in.group_id = g.group_id;
-      if (g.topics) in.partitions = flatten(*g.topics);
-      in.require_stable = require_stable;
+      auto in = group_request(g.group_id, g.topics, require_stable);
       auto result = co_await fetch_group(ctx, std::move(in));
       auto& gr = resp.groups.emplace_back();
       gr.group_id = g.group_id;
       gr.error_code = code(result.error);
-      if (result.error != error_code::none) continue;
-      for (auto& p : result.partitions) {
-        if (gr.topics.empty() || gr.topics.back().name != p.tp.topic) gr.topics.emplace_back().name = p.tp.topic;
-        auto& out = gr.topics.back().partitions.emplace_back();
-        out.partition_index = p.tp.partition;
-        out.committed_offset = p.offset;
-        out.committed_leader_epoch = p.leader_epoch;
-        out.metadata = std::move(p.metadata);
-        out.error_code = code(p.error);
-      }
+      if (result.error == error_code::none) add_partitions(gr.topics, result.partitions);
     }
     co_return resp;
   }
 
-  // The requested partitions in request order (topic entries of v0-7 and of v8+ groups alike).
+  // The coordinator's request for one group: its requested partitions in request order, or
+  // nullopt (every committed partition) for null topics. Topics of v0-7 and of v8+ groups alike.
   template <typename Topics>
-  static std::vector<topic_partition> flatten(const Topics& topics) {
-    std::vector<topic_partition> out;
-    for (const auto& t : topics) {
-      for (int32_t p : t.partition_indexes) out.push_back(topic_partition{t.name, p});
+  static group::offset_fetch_request group_request(const std::string& group_id, const std::optional<Topics>& topics,
+                                                   bool require_stable) {
+    group::offset_fetch_request in;
+    in.group_id = group_id;
+    if (topics) {
+      std::vector<topic_partition> partitions;
+      for (const auto& t : *topics) {
+        for (int32_t p : t.partition_indexes) partitions.push_back(topic_partition{t.name, p});
+      }
+      in.partitions = std::move(partitions);
     }
-    return out;
+    in.require_stable = require_stable;
+    return in;
+  }
+
+  // The coordinator's answer (in request order) as response topics of v0-7 or of a v8+ group: a
+  // new topic entry wherever the topic changes. The partitions' metadata is moved out.
+  template <typename Topics>
+  static void add_partitions(Topics& topics, std::vector<group::offset_fetch_partition>& partitions) {
+    for (auto& p : partitions) {
+      if (topics.empty() || topics.back().name != p.tp.topic) topics.emplace_back().name = p.tp.topic;
+      auto& out = topics.back().partitions.emplace_back();
+      out.partition_index = p.tp.partition;
+      out.committed_offset = p.offset;
+      out.committed_leader_epoch = p.leader_epoch;
+      out.metadata = std::move(p.metadata);
+      out.error_code = code(p.error);
+    }
   }
 
   static asio::awaitable<group::offset_fetch_result> fetch_group(request_context& ctx, group::offset_fetch_request in) {
@@ -107,27 +107,21 @@ struct offset_fetch_handler {
   static asio::awaitable<response> fetch_from_zookeeper(request_context& ctx, const request& req) {
     auto& svc = ctx.services;
     auto snap = svc.metadata->snapshot();
-    response resp;
-    if (!req.topics) co_return resp;
-    for (const auto& t : *req.topics) {
-      auto& tr = resp.topics.emplace_back();
-      tr.name = t.name;
-      for (int32_t partition : t.partition_indexes) {
-        auto& pr = tr.partitions.emplace_back();
-        pr.partition_index = partition;
-        pr.committed_offset = invalid_offset;
-        pr.metadata = "";
-        if (snap->find_partition(t.name, partition) == nullptr || svc.zk == nullptr) {
+    response resp = every_partition(req, error_code::none);
+    for (auto& tr : resp.topics) {
+      for (auto& pr : tr.partitions) {
+        const int32_t partition = pr.partition_index;
+        if (snap->find_partition(tr.name, partition) == nullptr || svc.zk == nullptr) {
           pr.error_code = code(svc.zk == nullptr ? error_code::unknown_server_error
                                                  : error_code::unknown_topic_or_partition);
           continue;
         }
         std::string group = req.group_id;
-        topic_partition tp{t.name, partition};
+        topic_partition tp{tr.name, partition};
         auto got = co_await zk::get_consumer_offset(svc.zk->zk(), std::move(group), std::move(tp));
         if (!got) {
           get_logger("server")->warn("OffsetFetch v0 of group {} for {}-{} failed in ZooKeeper: {}", req.group_id,
-                                     t.name, partition, got.error().message());
+                                     tr.name, partition, got.error().message());
           pr.error_code = code(error_code::unknown_server_error);
         } else if (!got->has_value()) {
           pr.error_code = code(error_code::unknown_topic_or_partition);
@@ -140,24 +134,31 @@ struct offset_fetch_handler {
     co_return resp;
   }
 
+  // The v0-1 answer shape: every requested partition (none for null topics) with offset -1, no
+  // metadata and error `e`.
+  static response every_partition(const request& req, error_code e) {
+    response resp;
+    if (!req.topics) return resp;
+    for (const auto& t : *req.topics) {
+      auto& tr = resp.topics.emplace_back();
+      tr.name = t.name;
+      for (int32_t partition : t.partition_indexes) {
+        auto& pr = tr.partitions.emplace_back();
+        pr.partition_index = partition;
+        pr.committed_offset = invalid_offset;
+        pr.metadata = "";
+        pr.error_code = code(e);
+      }
+    }
+    return resp;
+  }
+
   // Kafka's OffsetFetchRequest.getErrorResponse: v0-1 the error in every requested partition
   // (offset -1, no metadata); v2-7 the top-level error alone; v8+ every group with the error.
   static response error_response(const request& req, int16_t version, error_code e) {
+    if (version < 2) return every_partition(req, e);
     response resp;
-    if (version < 2) {
-      if (!req.topics) return resp;
-      for (const auto& t : *req.topics) {
-        auto& tr = resp.topics.emplace_back();
-        tr.name = t.name;
-        for (int32_t partition : t.partition_indexes) {
-          auto& pr = tr.partitions.emplace_back();
-          pr.partition_index = partition;
-          pr.committed_offset = invalid_offset;
-          pr.metadata = "";
-          pr.error_code = code(e);
-        }
-      }
-    } else if (version < 8) {
+    if (version < 8) {
       resp.error_code = code(e);
     } else {
       for (const auto& g : req.groups) {
