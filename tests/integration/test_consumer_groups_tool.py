@@ -6,6 +6,7 @@ with Kafka's table layouts."""
 import os
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,70 @@ def test_describe_list_and_state_of_a_confluent_group(broker):
     res = groups_tool("--bootstrap-server", bs, "--describe", "--group", "no-such-group")
     assert res.returncode == 0
     assert "Error: Consumer group 'no-such-group' does not exist." in res.stdout
+
+
+def test_describe_shows_consistent_lag_while_producing(broker):
+    """An active member that falls behind a steady producer: every --describe row during the
+    production has LAG = LOG-END-OFFSET - CURRENT-OFFSET, the end offsets never go backwards between
+    snapshots and never pass what was produced, the member owns every row; once the producer stops
+    the member catches up and the lag reaches 0."""
+    import threading
+
+    bs, topic, group = broker.bootstrap, "lagging", "tool-lag"
+    _topic(bs, topic, 2)
+    produced = {0: 0, 1: 0}
+    stop = threading.Event()
+
+    def produce():
+        while not stop.is_set():
+            ends = clients.produce_sequence(bs, topic, range(2), 20, "p")
+            for p, end in ends.items():
+                produced[p] = max(produced[p], end)
+            time.sleep(0.05)
+
+    log = clients.EventLog()
+    member = clients.ConfluentMember("slow", bs, group, [topic], log, delay=0.01)
+    member.start()
+    producer = threading.Thread(target=produce, daemon=True)
+    try:
+        clients.wait_assignments([member], range(2))
+        producer.start()
+        previous_end = {0: 0, 1: 0}
+        lagging_seen = False
+        for _ in range(4):
+            time.sleep(1.0)
+            res = groups_tool("--bootstrap-server", bs, "--describe", "--group", group)
+            assert res.returncode == 0, res.stderr
+            _, rows = table(res.stdout, "GROUP ")
+            assert sorted(int(r["PARTITION"]) for r in rows) == [0, 1], res.stdout
+            for r in rows:
+                p = int(r["PARTITION"])
+                end = int(r["LOG-END-OFFSET"])
+                current = r["CURRENT-OFFSET"]
+                assert r["CLIENT-ID"] == "slow" and r["CONSUMER-ID"].startswith("slow-"), r
+                assert previous_end[p] <= end, (previous_end, r)
+                previous_end[p] = end
+                if current == "-":
+                    assert r["LAG"] == "-", r
+                    continue
+                assert int(r["LAG"]) == end - int(current) >= 0, r
+                lagging_seen = lagging_seen or int(r["LAG"]) > 0
+        stop.set()
+        producer.join(30)
+        for p, end in previous_end.items():
+            assert end <= produced[p], (previous_end, produced)
+        assert lagging_seen, "the member never fell behind the producer: nothing was shown mid-stream"
+
+        def caught_up():
+            res = groups_tool("--bootstrap-server", bs, "--describe", "--group", group)
+            _, rows = table(res.stdout, "GROUP ")
+            return all(r["LAG"] == "0" and int(r["LOG-END-OFFSET"]) == produced[int(r["PARTITION"])]
+                       for r in rows) and len(rows) == 2
+        clients._wait(caught_up, 90, "the member to catch up with the producer")
+    finally:
+        stop.set()
+        member.stop()
+    assert not member.errors, member.errors[:3]
 
 
 def test_reset_offsets_moves_a_stopped_group(broker):
