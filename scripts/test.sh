@@ -23,7 +23,9 @@ ctest --test-dir build --output-on-failure -j "$(nproc)" -L unit
 
 if [[ ${GREGOR_SKIP_ASAN:-0} != 1 ]]; then
   stage "building (ASan+UBSan)"
-  scripts/build.sh asan
+  # Only what this stage runs: the unit-test binaries (with what they start, e.g. gregor-server).
+  mapfile -t unit_targets < <(ctest --test-dir build -N -L unit | sed -n 's/^ *Test *#[0-9]*: //p')
+  scripts/build.sh asan gregor-server "${unit_targets[@]}"
   stage "unit tests (ASan+UBSan)"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j "$(nproc)" -L unit

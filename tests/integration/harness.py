@@ -348,7 +348,12 @@ class Broker:
         return self.start(timeout)
 
     def log_text(self):
-        return tail(self.log_path)
+        """The whole broker log (every start of this broker appends to it): tests search it for
+        lines that may be followed by many others (50 offsets partitions loading, ...)."""
+        try:
+            return Path(self.log_path).read_bytes().decode("utf-8", "replace")
+        except OSError as e:
+            return f"<cannot read {self.log_path}: {e}>"
 
     def partition_dir(self, topic, partition):
         return self.log_dir / f"{topic}-{partition}"

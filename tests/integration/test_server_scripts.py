@@ -22,7 +22,10 @@ def test_start_daemon_with_override_then_stop(broker_factory, zk, tmp_path):
     pid = int(pid_file.read_text())
     try:
         harness.wait_until(lambda: zk.exists("/brokers/ids/3"), 60, 0.1, "broker 3 to register")
-        assert wire.metadata_v1(b.bootstrap)["brokers"][0]["node_id"] == 3
+        # The listener answers before the controller's UpdateMetadata lists the broker: wait for that.
+        brokers = harness.wait_until(lambda: wire.metadata_v1(b.bootstrap)["brokers"], 60, 0.1,
+                                     "broker 3 in its own metadata")
+        assert brokers[0]["node_id"] == 3
         res = subprocess.run([str(ROOT / "scripts/kafka-server-stop.sh"), str(pid_file)], capture_output=True,
                              text=True, timeout=90)
         assert res.returncode == 0, res.stdout + res.stderr
