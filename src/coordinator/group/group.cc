@@ -1,7 +1,9 @@
 #include "group.h"
 
 #include <algorithm>
-#include <cstring>
+
+#include "gregor/protocol/messages/consumer_protocol.h"
+#include "gregor/protocol/reader.h"
 
 namespace gregor::group {
 
@@ -154,30 +156,18 @@ bool group::elect_joined_leader() {
 
 namespace {
 
-// ConsumerProtocol Subscription (every version starts the same way): version:int16,
-// topics:[string]. Returns false for bytes that do not parse.
+// The topics of a ConsumerProtocol Subscription (an int16 version, then the generated layout; newer
+// versions are read as the newest we know, as Kafka's ConsumerProtocol does). False for bytes that
+// do not parse.
 bool read_subscription_topics(const bytes& b, std::set<std::string>& out) {
-  size_t pos = 0;
-  auto need = [&](size_t n) { return b.size() - pos >= n; };
-  auto be16 = [&]() {
-    uint16_t v = static_cast<uint16_t>((b[pos] << 8) | b[pos + 1]);
-    pos += 2;
-    return static_cast<int16_t>(v);
-  };
-  if (!need(2)) return false;
-  int16_t version = be16();
-  if (version < 0) return false;
-  if (!need(4)) return false;
-  uint32_t count = (uint32_t{b[pos]} << 24) | (uint32_t{b[pos + 1]} << 16) | (uint32_t{b[pos + 2]} << 8) | b[pos + 3];
-  pos += 4;
-  if (count > b.size()) return false;  // each topic needs at least two bytes
-  for (uint32_t i = 0; i < count; ++i) {
-    if (!need(2)) return false;
-    int16_t len = be16();
-    if (len < 0 || !need(static_cast<size_t>(len))) return false;
-    out.emplace(reinterpret_cast<const char*>(b.data() + pos), static_cast<size_t>(len));
-    pos += static_cast<size_t>(len);
+  protocol::reader r(shared_bytes::copy_of(b));
+  int16_t version = r.read_int16();
+  if (!r.ok() || version < 0) return false;
+  protocol::consumer_protocol_subscription sub;
+  if (!sub.decode(r, std::min<int16_t>(version, protocol::consumer_protocol_subscription::max_version)) || !r.ok()) {
+    return false;
   }
+  out.insert(sub.topics.begin(), sub.topics.end());
   return true;
 }
 

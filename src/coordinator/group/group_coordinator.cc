@@ -16,6 +16,7 @@
 #include "coordinator_impl.h"
 #include "gregor/common/logger.h"
 #include "gregor/common/uuid.h"
+#include "gregor/record/batch_header.h"
 #include "gregor/record/record.h"
 
 namespace gregor::group {
@@ -177,13 +178,7 @@ asio::awaitable<void> group_coordinator::impl::load(std::shared_ptr<impl> self, 
           ++records;
         }
       }
-      // Next batch: last offset + 1 (base offset at 0, last offset delta at 23).
-      if (batch.size() >= 27) {
-        int64_t base = 0;
-        for (int i = 0; i < 8; ++i) base = (base << 8) | batch[static_cast<size_t>(i)];
-        uint32_t delta = (uint32_t{batch[23]} << 24) | (uint32_t{batch[24]} << 16) | (uint32_t{batch[25]} << 8) | batch[26];
-        next = std::max(next, base + static_cast<int64_t>(delta) + 1);
-      }
+      if (auto header = record::parse_batch_header(batch)) next = std::max(next, header->last_offset() + 1);
     }
     if (next <= offset) break;  // nothing whole came back (cannot happen with min_one_batch)
     offset = next;
