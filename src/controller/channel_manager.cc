@@ -54,6 +54,12 @@ void channel_manager::send(int32_t broker, outbound_request request) {
   it->second->wakeup.cancel();
 }
 
+size_t channel_manager::pending(int32_t except) const {
+  size_t n = 0;
+  for (const auto& [id, ch] : _channels) n += id == except ? 0 : ch->queue.size();
+  return n;
+}
+
 void channel_manager::stop_all() {
   while (!_channels.empty()) remove_broker(_channels.begin()->first);
 }

@@ -41,6 +41,8 @@ public:
   void remove_broker(int32_t id);
   bool has_broker(int32_t id) const { return _channels.count(id) > 0; }
   void send(int32_t broker, outbound_request request);
+  // Requests queued or in flight, over all brokers but `except`.
+  size_t pending(int32_t except = -1) const;
   void stop_all();
 
 private:

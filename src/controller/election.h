@@ -1,6 +1,11 @@
 #pragma once
 // Leader election rules of the ZooKeeper-mode controller (ZOOKEEPER-LAYOUT §5), as pure functions
-// over a partition's assignment, current state and the live brokers.
+// over a partition's assignment, its current state and the brokers that may lead. Replica order
+// is assignment order (element 0 = the preferred leader).
+//
+// Every election returns the next state (leader epoch + 1, controller epoch = ours) or nullopt
+// when no replica is eligible; the caller then leaves the partition as it is. "live" never
+// contains a broker that is shutting down: those never become leaders.
 
 #include <cstdint>
 #include <optional>
@@ -16,18 +21,39 @@ namespace gregor::controller {
 std::optional<zk::partition_state> initial_state(const std::vector<int32_t>& replicas,
                                                  const std::set<int32_t>& live, int32_t controller_epoch);
 
-// Election for a partition whose leader is gone: first replica that is live and in the ISR; with
-// unclean election allowed, else the first live replica (ISR becomes just it). Without a candidate
-// the leader becomes -1 and the ISR is left as it was. Dead brokers leave the ISR unless that
-// would empty it. Leader epoch + 1. nullopt if nothing changes.
+// Offline election (the leader died, or a new/offline partition): first replica live and in the
+// ISR, ISR = its live members. Without one and with `unclean`, the first live replica, ISR =
+// [leader], leader recovery state RECOVERING.
 std::optional<zk::partition_state> elect_offline(const std::vector<int32_t>& replicas,
                                                  const zk::partition_state& current,
                                                  const std::set<int32_t>& live, bool unclean,
                                                  int32_t controller_epoch);
 
-// A follower broker died: it leaves the ISR (never emptied), leader epoch + 1. nullopt if it was
-// not in the ISR.
+// Reassignment election: first replica of the target set live and in the ISR; ISR unchanged.
+std::optional<zk::partition_state> elect_reassignment(const std::vector<int32_t>& target,
+                                                      const zk::partition_state& current,
+                                                      const std::set<int32_t>& live, int32_t controller_epoch);
+
+// Preferred election: the first assigned replica, only if live and in the ISR; ISR unchanged.
+std::optional<zk::partition_state> elect_preferred(const std::vector<int32_t>& replicas,
+                                                   const zk::partition_state& current,
+                                                   const std::set<int32_t>& live, int32_t controller_epoch);
+
+// Controlled-shutdown election: first replica live (or shutting down), in the ISR and not
+// shutting down; ISR minus the shutting-down brokers.
+std::optional<zk::partition_state> elect_controlled_shutdown(const std::vector<int32_t>& replicas,
+                                                             const zk::partition_state& current,
+                                                             const std::set<int32_t>& live_or_shutting_down,
+                                                             const std::set<int32_t>& shutting_down,
+                                                             int32_t controller_epoch);
+
+// A replica goes offline (broker died, shutting down, replica removed): it leaves the ISR unless it
+// is the last member (the ISR is never emptied); if it led, the leader becomes -1. Leader epoch + 1.
+// nullopt if it was not in the ISR.
 std::optional<zk::partition_state> remove_from_isr(const zk::partition_state& current, int32_t broker,
                                                    int32_t controller_epoch);
+
+// Same leader and ISR, leader epoch + 1 (reassignment steps A1/B3 tell the replicas a new replica set).
+zk::partition_state bump_leader_epoch(const zk::partition_state& current, int32_t controller_epoch);
 
 } // namespace gregor::controller

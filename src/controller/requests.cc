@@ -57,6 +57,8 @@ iobuf build_leader_and_isr(const request_envelope& env, const std::vector<partit
     ps.isr = u.state.isr;
     ps.partition_epoch = u.zk_version;
     ps.replicas = u.replicas;
+    ps.adding_replicas = u.adding_replicas;
+    ps.removing_replicas = u.removing_replicas;
     ps.is_new = u.is_new;
     ps.leader_recovery_state = static_cast<int8_t>(u.state.leader_recovery_state);
     if (u.state.leader >= 0) leaders.insert(u.state.leader);

@@ -24,8 +24,10 @@ struct partition_update {
   uuid topic_id;
   zk::partition_state state;  // leader -2 in UpdateMetadata marks a partition being deleted
   int32_t zk_version = 0;
-  std::vector<int32_t> replicas;
-  std::vector<int32_t> offline_replicas;
+  std::vector<int32_t> replicas;          // RS (during a reassignment: target then original replicas)
+  std::vector<int32_t> adding_replicas;   // LeaderAndIsr only
+  std::vector<int32_t> removing_replicas; // LeaderAndIsr only
+  std::vector<int32_t> offline_replicas;  // UpdateMetadata only
   bool is_new = false;
 };
 

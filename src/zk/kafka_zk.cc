@@ -367,6 +367,125 @@ asio::awaitable<result<void>> kafka_zk::delete_topic_znodes(controller_claim cla
   co_return result<void>{};
 }
 
+asio::awaitable<result<void>> kafka_zk::delete_topic_deletion_markers(controller_claim claim,
+                                                                      std::vector<std::string> topics) {
+  for (const auto& t : topics) {
+    std::vector<op> ops;
+    ops.push_back(op::remove(paths::delete_topic(t)));
+    auto r = co_await fenced_multi(claim, std::move(ops));
+    if (!r && r.error() != zk_errc::no_node) co_return unexpected(r.error());
+  }
+  co_return result<void>{};
+}
+
+// ---- ISR change notifications ----
+
+asio::awaitable<result<std::string>> kafka_zk::create_isr_change_notification(std::vector<topic_partition> partitions) {
+  auto data = to_bytes(encode_isr_change_notification(partitions));
+  std::string prefix = paths::isr_change_prefix();
+  auto r = co_await _s.create(prefix, data, create_mode::persistent_sequential);
+  if (r || r.error() != zk_errc::no_node) co_return r;
+  // The parent is a base path, but a chroot created by hand may lack it.
+  std::string parent_path = paths::isr_change_notification();
+  std::optional<bytes> no_data;
+  auto parent = co_await _s.create_recursive(std::move(parent_path), std::move(no_data));
+  if (!parent && parent.error() != zk_errc::node_exists) co_return unexpected(parent.error());
+  co_return co_await _s.create(std::move(prefix), std::move(data), create_mode::persistent_sequential);
+}
+
+asio::awaitable<result<std::vector<std::string>>> kafka_zk::list_isr_change_notifications(watcher w) {
+  std::string parent = paths::isr_change_notification();
+  auto names = co_await _s.children(std::move(parent), std::move(w));
+  if (!names) {
+    if (names.error() == zk_errc::no_node) co_return std::vector<std::string>{};
+    co_return unexpected(names.error());
+  }
+  std::vector<std::pair<int64_t, std::string>> seqs;
+  for (auto& n : *names) {
+    if (auto seq = paths::sequence_of(n, "isr_change_")) seqs.emplace_back(*seq, std::move(n));
+  }
+  std::sort(seqs.begin(), seqs.end());
+  std::vector<std::string> out;
+  for (auto& [seq, n] : seqs) out.push_back(std::move(n));
+  co_return out;
+}
+
+asio::awaitable<result<std::optional<std::vector<topic_partition>>>> kafka_zk::get_isr_change_notification(
+    std::string name) {
+  using R = std::optional<std::vector<topic_partition>>;
+  std::string path = paths::isr_change_notification() + "/" + name;
+  auto got = co_await _s.get(std::move(path));
+  if (!got) {
+    if (got.error() == zk_errc::no_node) co_return R();
+    co_return unexpected(got.error());
+  }
+  auto parts = decode_isr_change_notification(text_of(got->first));
+  if (!parts) co_return unexpected(zk_errc::bad_data);
+  co_return R(std::move(*parts));
+}
+
+asio::awaitable<result<void>> kafka_zk::delete_isr_change_notifications(controller_claim claim,
+                                                                        std::vector<std::string> names) {
+  for (const auto& n : names) {
+    std::vector<op> ops;
+    ops.push_back(op::remove(paths::isr_change_notification() + "/" + n));
+    auto r = co_await fenced_multi(claim, std::move(ops));
+    if (!r && r.error() != zk_errc::no_node) co_return unexpected(r.error());
+  }
+  co_return result<void>{};
+}
+
+// ---- admin requests ----
+
+asio::awaitable<result<std::optional<versioned<std::map<topic_partition, std::vector<int32_t>>>>>>
+kafka_zk::get_partition_reassignment() {
+  using V = versioned<std::map<topic_partition, std::vector<int32_t>>>;
+  using R = std::optional<V>;
+  std::string path = paths::reassign_partitions();
+  auto got = co_await _s.get(std::move(path));
+  if (!got) {
+    if (got.error() == zk_errc::no_node) co_return R();
+    co_return unexpected(got.error());
+  }
+  auto r = decode_reassignment(text_of(got->first));
+  if (!r) co_return unexpected(zk_errc::bad_data);
+  co_return R(V{std::move(*r), got->second.version});
+}
+
+asio::awaitable<result<void>> kafka_zk::set_partition_reassignment(
+    controller_claim claim, std::map<topic_partition, std::vector<int32_t>> remaining, int32_t expected_version) {
+  std::vector<op> ops;
+  if (remaining.empty()) {
+    ops.push_back(op::remove(paths::reassign_partitions(), expected_version));
+  } else {
+    ops.push_back(op::set(paths::reassign_partitions(), to_bytes(encode_reassignment(remaining)), expected_version));
+  }
+  auto r = co_await fenced_multi(claim, std::move(ops));
+  if (!r && r.error() != zk_errc::no_node) co_return unexpected(r.error());
+  co_return result<void>{};
+}
+
+asio::awaitable<result<std::optional<std::vector<topic_partition>>>> kafka_zk::get_preferred_replica_election() {
+  using R = std::optional<std::vector<topic_partition>>;
+  std::string path = paths::preferred_replica_election();
+  auto got = co_await _s.get(std::move(path));
+  if (!got) {
+    if (got.error() == zk_errc::no_node) co_return R();
+    co_return unexpected(got.error());
+  }
+  auto parts = decode_preferred_replica_election(text_of(got->first));
+  if (!parts) co_return unexpected(zk_errc::bad_data);
+  co_return R(std::move(*parts));
+}
+
+asio::awaitable<result<void>> kafka_zk::delete_preferred_replica_election(controller_claim claim) {
+  std::vector<op> ops;
+  ops.push_back(op::remove(paths::preferred_replica_election()));
+  auto r = co_await fenced_multi(claim, std::move(ops));
+  if (!r && r.error() != zk_errc::no_node) co_return unexpected(r.error());
+  co_return result<void>{};
+}
+
 // ---- dynamic config ----
 
 asio::awaitable<result<std::map<std::string, std::string>>> kafka_zk::get_entity_config(std::string type,

@@ -437,6 +437,21 @@ std::optional<std::vector<topic_partition>> decode_preferred_replica_election(st
   return decode_isr_change_notification(text);
 }
 
+std::string encode_preferred_replica_election(const std::vector<topic_partition>& partitions) {
+  return encode_isr_change_notification(partitions);
+}
+
+std::string encode_reassignment(const std::map<topic_partition, std::vector<int32_t>>& reassignment) {
+  ojson parts = ojson::array();
+  for (const auto& [tp, replicas] : reassignment) {
+    parts.push_back(ojson{{"topic", tp.topic}, {"partition", tp.partition}, {"replicas", replicas}});
+  }
+  ojson j = ojson::object();
+  j["version"] = 1;
+  j["partitions"] = std::move(parts);
+  return dump(j);
+}
+
 std::optional<std::map<topic_partition, std::vector<int32_t>>> decode_reassignment(std::string_view text) {
   return guarded([&]() -> std::optional<std::map<topic_partition, std::vector<int32_t>>> {
     auto root = parse(text);

@@ -117,6 +117,35 @@ public:
   // Missing nodes are not an error.
   asio::awaitable<result<void>> delete_topic_znodes(controller_claim claim, std::string topic);
 
+  // Fenced: deletes /admin/delete_topics/<t> for each topic (missing markers are not an error).
+  asio::awaitable<result<void>> delete_topic_deletion_markers(controller_claim claim, std::vector<std::string> topics);
+
+  // ---- ISR change notifications (/isr_change_notification/isr_change_<seq>, §2.8) ----
+  // Creates one persistent sequential notification listing `partitions` (a partition leader that
+  // changed their ISR writes it; the controller re-reads those states). Returns the created path.
+  asio::awaitable<result<std::string>> create_isr_change_notification(std::vector<topic_partition> partitions);
+  // Notification names (e.g. "isr_change_0000000007"), sorted by sequence; names without a sequence
+  // suffix are skipped. The watcher, if given, fires on the next change of the children.
+  asio::awaitable<result<std::vector<std::string>>> list_isr_change_notifications(watcher w = {});
+  // nullopt if the notification is gone; bad_data if its JSON cannot be decoded.
+  asio::awaitable<result<std::optional<std::vector<topic_partition>>>> get_isr_change_notification(std::string name);
+  // Fenced: deletes the named notifications; missing ones are not an error.
+  asio::awaitable<result<void>> delete_isr_change_notifications(controller_claim claim, std::vector<std::string> names);
+
+  // ---- /admin/reassign_partitions and /admin/preferred_replica_election (§2.6, §2.7) ----
+  // nullopt if the znode does not exist; bad_data if it cannot be decoded.
+  asio::awaitable<result<std::optional<versioned<std::map<topic_partition, std::vector<int32_t>>>>>>
+  get_partition_reassignment();
+  // Fenced: rewrites the znode with `remaining` (CAS on expected_version, -1 = any), or deletes it
+  // when `remaining` is empty. A missing znode is not an error.
+  asio::awaitable<result<void>> set_partition_reassignment(controller_claim claim,
+                                                           std::map<topic_partition, std::vector<int32_t>> remaining,
+                                                           int32_t expected_version = -1);
+  // nullopt if the znode does not exist; bad_data if it cannot be decoded.
+  asio::awaitable<result<std::optional<std::vector<topic_partition>>>> get_preferred_replica_election();
+  // Fenced delete; a missing znode is not an error.
+  asio::awaitable<result<void>> delete_preferred_replica_election(controller_claim claim);
+
   // ---- dynamic config ----
   // Empty map if the entity has no config znode.
   asio::awaitable<result<std::map<std::string, std::string>>> get_entity_config(std::string type, std::string name);

@@ -172,10 +172,13 @@ std::optional<std::string> decode_config_change(std::string_view json);
 std::string encode_isr_change_notification(const std::vector<topic_partition>& partitions);
 std::optional<std::vector<topic_partition>> decode_isr_change_notification(std::string_view json);
 std::optional<std::vector<topic_partition>> decode_preferred_replica_election(std::string_view json);
+std::string encode_preferred_replica_election(const std::vector<topic_partition>& partitions);
 
 // /admin/reassign_partitions {"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[..]}]}
-// ("log_dirs" and unknown keys ignored.) Decode only: written by tools.
+// ("log_dirs" and unknown keys ignored.) Written by tools; the controller rewrites it without the
+// partitions whose reassignment completed or was refused.
 std::optional<std::map<topic_partition, std::vector<int32_t>>> decode_reassignment(std::string_view json);
+std::string encode_reassignment(const std::map<topic_partition, std::vector<int32_t>>& reassignment);
 
 // /admin/delete_topics/<t> carries null data: the marker is the znode itself (no codec).
 

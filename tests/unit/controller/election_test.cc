@@ -35,14 +35,10 @@ TEST(election, offline_prefers_assignment_order_within_isr) {
   EXPECT_EQ(s->controller_epoch, 7);
 }
 
-TEST(election, no_eligible_leader_goes_offline_keeping_isr) {
-  auto s = elect_offline({1, 2}, state(1, 4, {1}), {2}, false, 7);
-  ASSERT_TRUE(s);
-  EXPECT_EQ(s->leader, -1);
-  EXPECT_EQ(s->isr, (std::vector<int32_t>{1}));  // never emptied
-  EXPECT_EQ(s->leader_epoch, 5);
-  // Already offline and still no candidate: nothing to write.
-  EXPECT_FALSE(elect_offline({1, 2}, *s, {2}, false, 7));
+TEST(election, offline_without_eligible_leader_fails) {
+  // Only broker 1 was in the ISR and it is down: no clean candidate.
+  EXPECT_FALSE(elect_offline({1, 2}, state(1, 4, {1}), {2}, false, 7));
+  EXPECT_FALSE(elect_offline({1, 2}, state(1, 4, {1}), {}, true, 7));
 }
 
 TEST(election, unclean_election_takes_any_live_replica) {
@@ -51,17 +47,84 @@ TEST(election, unclean_election_takes_any_live_replica) {
   EXPECT_EQ(s->leader, 2);
   EXPECT_EQ(s->isr, (std::vector<int32_t>{2}));
   EXPECT_EQ(s->leader_recovery_state, 1);
+  EXPECT_EQ(s->leader_epoch, 6);
 }
 
-TEST(election, live_leader_unchanged_is_not_rewritten) {
-  EXPECT_FALSE(elect_offline({1, 2}, state(1, 3, {1, 2}), {1, 2}, false, 7));
+TEST(election, unclean_allowed_still_prefers_the_isr) {
+  auto s = elect_offline({1, 2, 3}, state(1, 5, {1, 3}), {2, 3}, true, 7);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->leader, 3);
+  EXPECT_EQ(s->isr, (std::vector<int32_t>{3}));
+  EXPECT_EQ(s->leader_recovery_state, 0);
+}
+
+TEST(election, reassignment_picks_from_the_target_in_isr) {
+  auto s = elect_reassignment({4, 2}, state(1, 3, {1, 2, 4}), {1, 2, 4}, 9);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->leader, 4);
+  EXPECT_EQ(s->isr, (std::vector<int32_t>{1, 2, 4}));  // unchanged
+  EXPECT_EQ(s->leader_epoch, 4);
+  // 4 down: the next target replica in the ISR.
+  s = elect_reassignment({4, 2}, state(1, 3, {1, 2, 4}), {1, 2}, 9);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->leader, 2);
+  // No target replica in the ISR.
+  EXPECT_FALSE(elect_reassignment({4, 5}, state(1, 3, {1, 2}), {1, 2, 4, 5}, 9));
+}
+
+TEST(election, preferred_needs_the_first_replica_live_and_in_isr) {
+  auto s = elect_preferred({2, 1, 3}, state(1, 3, {1, 2, 3}), {1, 2, 3}, 9);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->leader, 2);
+  EXPECT_EQ(s->isr, (std::vector<int32_t>{1, 2, 3}));
+  EXPECT_EQ(s->leader_epoch, 4);
+  EXPECT_EQ(s->controller_epoch, 9);
+  EXPECT_FALSE(elect_preferred({2, 1, 3}, state(1, 3, {1, 3}), {1, 2, 3}, 9));  // not in the ISR
+  EXPECT_FALSE(elect_preferred({2, 1, 3}, state(1, 3, {1, 2, 3}), {1, 3}, 9));  // not live
+  EXPECT_FALSE(elect_preferred({}, state(1, 3, {1}), {1}, 9));
+}
+
+TEST(election, controlled_shutdown_skips_shutting_down_brokers) {
+  auto s = elect_controlled_shutdown({1, 2, 3}, state(1, 3, {1, 2, 3}), {1, 2, 3}, {1}, 9);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->leader, 2);
+  EXPECT_EQ(s->isr, (std::vector<int32_t>{2, 3}));
+  EXPECT_EQ(s->leader_epoch, 4);
+  // Two brokers shutting down at once.
+  s = elect_controlled_shutdown({1, 2, 3}, state(1, 3, {1, 2, 3}), {1, 2, 3}, {1, 2}, 9);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->leader, 3);
+  EXPECT_EQ(s->isr, (std::vector<int32_t>{3}));
+  // The only other replica is out of the ISR: the leader stays.
+  EXPECT_FALSE(elect_controlled_shutdown({1, 2}, state(1, 3, {1}), {1, 2}, {1}, 9));
 }
 
 TEST(election, remove_from_isr) {
   auto s = remove_from_isr(state(1, 3, {1, 2, 3}), 2, 9);
   ASSERT_TRUE(s);
   EXPECT_EQ(s->isr, (std::vector<int32_t>{1, 3}));
+  EXPECT_EQ(s->leader, 1);
   EXPECT_EQ(s->leader_epoch, 4);
-  EXPECT_FALSE(remove_from_isr(state(1, 3, {1}), 1, 9));   // never empty the ISR
-  EXPECT_FALSE(remove_from_isr(state(1, 3, {1, 3}), 2, 9)); // not a member
+  EXPECT_FALSE(remove_from_isr(state(1, 3, {1, 3}), 2, 9));  // not a member
+}
+
+TEST(election, remove_the_leader_from_isr_leaves_no_leader) {
+  auto s = remove_from_isr(state(1, 3, {1, 2}), 1, 9);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->leader, -1);
+  EXPECT_EQ(s->isr, (std::vector<int32_t>{2}));
+  // The last ISR member stays in it (never an empty ISR), leader -1.
+  s = remove_from_isr(state(1, 3, {1}), 1, 9);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->leader, -1);
+  EXPECT_EQ(s->isr, (std::vector<int32_t>{1}));
+  EXPECT_EQ(s->leader_epoch, 4);
+}
+
+TEST(election, bump_leader_epoch_keeps_leader_and_isr) {
+  auto s = bump_leader_epoch(state(2, 7, {2, 1}), 11);
+  EXPECT_EQ(s.leader, 2);
+  EXPECT_EQ(s.isr, (std::vector<int32_t>{2, 1}));
+  EXPECT_EQ(s.leader_epoch, 8);
+  EXPECT_EQ(s.controller_epoch, 11);
 }

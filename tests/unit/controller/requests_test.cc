@@ -94,3 +94,17 @@ TEST(controller_requests, stop_replica_groups_by_topic) {
   EXPECT_TRUE(req.topic_states[1].partition_states[0].delete_partition);
   EXPECT_EQ(req.topic_states[1].partition_states[0].leader_epoch, -2);
 }
+
+TEST(controller_requests, leader_and_isr_carries_a_reassignment) {
+  request_envelope env{.controller_id = 1, .claim = {3, 2}, .broker_epoch = 77, .correlation_id = 8};
+  auto u = update();
+  u.replicas = {4, 1};
+  u.adding_replicas = {4};
+  u.removing_replicas = {1};
+  protocol::request_header h;
+  auto req = decode<protocol::leader_and_isr_request>(build_leader_and_isr(env, {u}, brokers(), "PLAINTEXT"), h);
+  const auto& ps = req.topic_states.at(0).partition_states.at(0);
+  EXPECT_EQ(ps.replicas, (std::vector<int32_t>{4, 1}));
+  EXPECT_EQ(ps.adding_replicas, (std::vector<int32_t>{4}));
+  EXPECT_EQ(ps.removing_replicas, (std::vector<int32_t>{1}));
+}

@@ -1,0 +1,54 @@
+// ISR change notifications (Kafka's processIsrChangeNotification): partition leaders that change
+// an ISR themselves write the state znode and then list the partitions in an
+// /isr_change_notification/isr_change_<seq> node. The controller re-reads those states, tells
+// every broker (UpdateMetadata), checks whether a reassignment waiting for its new replicas to
+// join the ISR has completed, and deletes the notifications it processed.
+
+#include "controller_impl.h"
+
+namespace gregor::controller {
+
+asio::awaitable<void> controller::impl::delete_pending_isr_notifications() {
+  auto names = co_await _zk.list_isr_change_notifications();
+  if (!names || names->empty()) co_return;
+  auto claim = *_claim;
+  std::vector<std::string> pending = *names;
+  auto r = co_await _zk.delete_isr_change_notifications(claim, std::move(pending));
+  if (!r) fail_on_moved(r.error(), "deleting pending ISR change notifications");
+}
+
+asio::awaitable<void> controller::impl::process(ev_isr_change_notification&) {
+  if (!active()) co_return;
+  auto names = co_await watch_isr_changes();
+  if (!names || names->empty()) co_return;
+  std::set<topic_partition> listed;
+  for (const auto& n : *names) {
+    auto got = co_await _zk.get_isr_change_notification(n);
+    if (!got) {
+      _log->warn("cannot read ISR change notification {}: {}", n, got.error().message());
+      continue;
+    }
+    if (*got) listed.insert((*got)->begin(), (*got)->end());
+  }
+  std::vector<topic_partition> refreshed;
+  for (const auto& tp : listed) {
+    if (_ctx.replicas_of(tp) == nullptr) continue;
+    auto st = co_await _zk.get_partition_state(tp.topic, tp.partition);
+    if (!st || !*st) continue;
+    _ctx.leadership[tp] = partition_record{(*st)->value, (*st)->zk_version};
+    refreshed.push_back(tp);
+  }
+  if (!refreshed.empty()) {
+    _log->info("{}ISR changes reported for [{}]", state_prefix(), names_of(refreshed));
+    add_update_metadata_to_all(refreshed);
+    for (const auto& tp : refreshed) {
+      if (_ctx.reassigning.count(tp) > 0) co_await maybe_complete_reassignment(tp);
+    }
+  }
+  auto claim = *_claim;
+  std::vector<std::string> processed = *names;
+  auto r = co_await _zk.delete_isr_change_notifications(claim, std::move(processed));
+  if (!r) fail_on_moved(r.error(), "deleting ISR change notifications");
+}
+
+} // namespace gregor::controller
