@@ -32,6 +32,7 @@
 #include "gregor/zk/kafka_zk.h"
 #include "gregor/zk/session.h"
 #include "config_change_listener.h"
+#include "controlled_shutdown.h"
 #include "topic_settings.h"
 
 namespace gregor::app {
@@ -65,9 +66,11 @@ struct running_broker {
   std::unique_ptr<controller::controller> controller;
   zk::broker_registration registration;
   bool session_expired_once = false;
+  bool started = false;  // startup completed: registered, serving, controller running
 
   asio::awaitable<void> startup();
   asio::awaitable<void> shutdown();
+  asio::awaitable<void> controlled_shutdown();
   asio::awaitable<bool> register_broker();
   asio::awaitable<int32_t> resolve_broker_id();
   void on_session_state(zk::session_state s);
@@ -244,12 +247,12 @@ asio::awaitable<void> running_broker::startup() {
   copts.delete_topic_enable = config.delete_topic_enable();
   copts.unclean_leader_election = config.unclean_leader_election_enable();
   copts.request_timeout = std::chrono::milliseconds(config.controller_socket_timeout_ms());
-  if (auto name = config.get("inter.broker.listener.name"); name && !name->empty()) {
-    copts.inter_broker_listener = *name;
-  } else {
-    copts.inter_broker_listener = config.advertised_listeners().empty() ? "PLAINTEXT"
-                                                                        : config.advertised_listeners().front().name;
-  }
+  // inter.broker.listener.name, or the listener named after security.inter.broker.protocol (the
+  // configuration checked that it is advertised).
+  copts.inter_broker_listener = config.inter_broker_listener_name();
+  copts.auto_leader_rebalance_enable = config.auto_leader_rebalance_enable();
+  copts.leader_imbalance_per_broker_percentage = config.leader_imbalance_per_broker_percentage();
+  copts.leader_imbalance_check_interval = std::chrono::seconds(config.leader_imbalance_check_interval_seconds());
   controller = std::make_unique<controller::controller>(io, *kzk, copts);
 
   services.broker_id = broker_id;
@@ -304,10 +307,27 @@ asio::awaitable<void> running_broker::startup() {
     endpoints += (endpoints.empty() ? "" : ",") + e.listener_name + "://" + e.host + ":" + std::to_string(e.port);
   }
   log->info("[GregorServer id={}] started (listeners {})", broker_id, endpoints);
+  started = true;
+}
+
+// Kafka's controlled shutdown, while this broker still serves and its controller still runs: the
+// controller moves our leaderships away (sending us LeaderAndIsr/UpdateMetadata meanwhile).
+asio::awaitable<void> running_broker::controlled_shutdown() {
+  if (!started || !config.controlled_shutdown_enable() || services.broker_epoch < 0) co_return;
+  controlled_shutdown_settings settings;
+  settings.broker_id = services.broker_id;
+  settings.broker_epoch = services.broker_epoch;
+  settings.listener_name = config.inter_broker_listener_name();
+  settings.max_retries = config.controlled_shutdown_max_retries();
+  settings.retry_backoff = std::chrono::milliseconds(config.controlled_shutdown_retry_backoff_ms());
+  settings.socket_timeout = std::chrono::milliseconds(config.controller_socket_timeout_ms());
+  settings.api_version = controlled_shutdown_version(config.inter_broker_protocol_version());
+  co_await request_controlled_shutdown(metadata, std::move(settings));
 }
 
 asio::awaitable<void> running_broker::shutdown() {
   log->info("shutting down");
+  co_await controlled_shutdown();
   if (socket_server) {
     socket_server->stop_accepting();
     // Members waiting in JoinGroup/SyncGroup get NOT_COORDINATOR now rather than holding the drain.

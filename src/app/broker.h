@@ -5,7 +5,8 @@
 // Start: ZooKeeper session (chroot created) -> base paths -> cluster id -> broker id -> logs loaded
 // -> replica manager -> socket server bound -> /brokers/ids/<id> registered (broker epoch) ->
 // controller election -> serving.
-// Stop: stop accepting -> drain in-flight requests and flush responses -> controller resigns ->
+// Stop: controlled shutdown (controlled.shutdown.enable: the controller moves our leaderships
+// away first) -> stop accepting -> drain in-flight requests and flush responses -> controller resigns ->
 // partitions stop -> logs flushed and closed (clean-shutdown marker) -> ZooKeeper session closed
 // (deregisters /brokers/ids/<id>) -> exit 0.
 

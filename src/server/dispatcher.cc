@@ -35,6 +35,11 @@ handler_table build_table() {
   register_describe_groups(t);
   register_list_groups(t);
   register_delete_groups(t);
+  register_controlled_shutdown(t);
+  register_create_partitions(t);
+  register_elect_leaders(t);
+  register_alter_partition_reassignments(t);
+  register_list_partition_reassignments(t);
   return t;
 }
 

@@ -136,5 +136,10 @@ void register_leave_group(handler_table&);
 void register_describe_groups(handler_table&);
 void register_list_groups(handler_table&);
 void register_delete_groups(handler_table&);
+void register_controlled_shutdown(handler_table&);
+void register_create_partitions(handler_table&);
+void register_elect_leaders(handler_table&);
+void register_alter_partition_reassignments(handler_table&);
+void register_list_partition_reassignments(handler_table&);
 
 } // namespace gregor::server

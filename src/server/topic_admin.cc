@@ -116,6 +116,26 @@ asio::awaitable<bool> wait_for_topic_online(broker_services& svc, std::string to
   co_return co_await poll_metadata(svc, timeout, online);
 }
 
+asio::awaitable<bool> wait_for_partitions_online(broker_services& svc, std::string topic, int32_t first, int32_t count,
+                                                 std::chrono::milliseconds timeout) {
+  auto online = [&](const metadata::cluster_snapshot& s) {
+    const auto* t = s.find_topic(topic);
+    if (t == nullptr) return false;
+    for (int32_t p = first; p < count; ++p) {
+      auto it = t->partitions.find(p);
+      if (it == t->partitions.end() || it->second.leader < 0) return false;
+    }
+    return true;
+  };
+  co_return co_await poll_metadata(svc, timeout, online);
+}
+
+asio::awaitable<bool> wait_for_metadata(broker_services& svc, std::chrono::milliseconds timeout,
+                                        const std::function<bool(const metadata::cluster_snapshot&)>& ready) {
+  auto pred = [&ready](const metadata::cluster_snapshot& s) { return ready(s); };
+  co_return co_await poll_metadata(svc, timeout, pred);
+}
+
 asio::awaitable<bool> wait_for_topic_gone(broker_services& svc, std::string topic, std::chrono::milliseconds timeout) {
   auto gone = [&](const metadata::cluster_snapshot& s) { return s.find_topic(topic) == nullptr; };
   co_return co_await poll_metadata(svc, timeout, gone);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -12,6 +13,10 @@
 
 #include "gregor/protocol/error_code.h"
 #include "gregor/server/broker_services.h"
+
+namespace gregor::metadata {
+struct cluster_snapshot;
+}
 
 namespace gregor::server {
 
@@ -36,6 +41,14 @@ boost::asio::awaitable<admin_result> create_topic(broker_services& svc, new_topi
 // timeout passes (false).
 boost::asio::awaitable<bool> wait_for_topic_online(broker_services& svc, std::string topic,
                                                    std::chrono::milliseconds timeout);
+// Waits until partitions [first, count) of `topic` exist with a leader in this broker's metadata
+// (CreatePartitions: the partitions it added).
+boost::asio::awaitable<bool> wait_for_partitions_online(broker_services& svc, std::string topic, int32_t first,
+                                                        int32_t count, std::chrono::milliseconds timeout);
+// Polls this broker's metadata every 20 ms until `ready` holds (true) or the timeout passes (false).
+// `ready` must outlive the wait.
+boost::asio::awaitable<bool> wait_for_metadata(broker_services& svc, std::chrono::milliseconds timeout,
+                                               const std::function<bool(const metadata::cluster_snapshot&)>& ready);
 // Waits until `topic` is gone from this broker's metadata.
 boost::asio::awaitable<bool> wait_for_topic_gone(broker_services& svc, std::string topic,
                                                  std::chrono::milliseconds timeout);
