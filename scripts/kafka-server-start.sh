@@ -2,8 +2,10 @@
 # Starts a Gregor broker, as Kafka's script does:
 #   kafka-server-start.sh [-daemon] server.properties [--override key=value]...
 # Builds the broker first (Release, into build/) if there is no build yet.
-# With -daemon the broker runs in the background, logging to $LOG_DIR/gregorServer.out
-# (LOG_DIR defaults to logs/ in the repository), and its PID goes to $LOG_DIR/gregorServer.pid.
+# The broker writes Kafka's log files (server.log, controller.log, state-change.log, log-cleaner.log,
+# rolled hourly) to $LOG_DIR, which defaults to logs/ in the repository as Kafka's does, and its
+# console output to stderr. With -daemon it runs in the background, its console output goes to
+# $LOG_DIR/gregorServer.out and its PID to $LOG_DIR/gregorServer.pid.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -23,11 +25,11 @@ if [[ ! -x $binary ]]; then
   "$root/scripts/build.sh" release gregor-server >&2
 fi
 
+export LOG_DIR=${LOG_DIR:-$root/logs}
+mkdir -p "$LOG_DIR"
 if [[ $daemon == 1 ]]; then
-  log_dir=${LOG_DIR:-$root/logs}
-  mkdir -p "$log_dir"
-  nohup "$binary" "$@" >>"$log_dir/gregorServer.out" 2>&1 </dev/null &
-  echo $! >"$log_dir/gregorServer.pid"
+  nohup "$binary" "$@" >>"$LOG_DIR/gregorServer.out" 2>&1 </dev/null &
+  echo $! >"$LOG_DIR/gregorServer.pid"
   exit 0
 fi
 exec "$binary" "$@"

@@ -13,64 +13,26 @@ state=${GREGOR_QUICKSTART_DIR:-$root/.quickstart}
 zk_port=2181
 broker_port=9092
 
-wait_for() {  # wait_for <seconds> <description> <command...>
-  local limit=$1 what=$2
-  shift 2
-  for _ in $(seq 1 $((limit * 10))); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  echo "quickstart: $what did not come up within ${limit}s" >&2
-  return 1
-}
-alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
-zk_ok() { [[ $(echo ruok | nc -w 1 127.0.0.1 $zk_port 2>/dev/null) == imok ]]; }
+script_name=quickstart
+# shellcheck source-path=SCRIPTDIR source=lib/local-services.sh
+source "$root/scripts/lib/local-services.sh"
 broker_ok() { grep -q "started (listeners" "$state/gregorServer.out" 2>/dev/null && nc -z 127.0.0.1 $broker_port; }
 
 if [[ ${1:-} == stop ]]; then
-  if alive "$state/gregorServer.pid"; then
+  if pid_alive "$state/gregorServer.pid"; then
     "$root/scripts/kafka-server-stop.sh" "$state/gregorServer.pid" && echo "broker stopped"
   fi
-  if alive "$state/zookeeper.pid"; then
-    pid=$(cat "$state/zookeeper.pid")
-    kill -TERM "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-    echo "zookeeper stopped"
-  fi
-  rm -f "$state/gregorServer.pid" "$state/zookeeper.pid"
+  zk_stop "$state"
+  rm -f "$state/gregorServer.pid"
   exit 0
 fi
 
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh" release gregor-server gregor-topics gregor-console-producer gregor-console-consumer
-mkdir -p "$state/zookeeper-data"
+mkdir -p "$state"
+zk_start "$state" $zk_port
 
-if alive "$state/zookeeper.pid"; then
-  echo "zookeeper already running (pid $(cat "$state/zookeeper.pid"))"
-elif zk_ok; then
-  echo "quickstart: something else already serves 127.0.0.1:$zk_port; stop it first" >&2
-  exit 1
-else
-  cat >"$state/zookeeper.cfg" <<CFG
-tickTime=2000
-initLimit=10
-syncLimit=5
-dataDir=$state/zookeeper-data
-clientPort=$zk_port
-clientPortAddress=127.0.0.1
-admin.enableServer=false
-maxClientCnxns=0
-4lw.commands.whitelist=ruok,srvr,stat
-CFG
-  nohup java -cp /usr/share/java/zookeeper.jar org.apache.zookeeper.server.quorum.QuorumPeerMain \
-    "$state/zookeeper.cfg" >"$state/zookeeper.out" 2>&1 </dev/null &
-  echo $! >"$state/zookeeper.pid"
-  wait_for 60 "ZooKeeper" zk_ok
-  echo "zookeeper started on 127.0.0.1:$zk_port (pid $(cat "$state/zookeeper.pid"), data in $state/zookeeper-data)"
-fi
-
-if alive "$state/gregorServer.pid"; then
+if pid_alive "$state/gregorServer.pid"; then
   echo "broker already running (pid $(cat "$state/gregorServer.pid"))"
 else
   : >"$state/gregorServer.out"

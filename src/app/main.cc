@@ -1,7 +1,11 @@
 // gregor-server: the broker daemon. Usage, as Kafka's kafka.Kafka:
 //   gregor-server server.properties [--override key=value]...
 // A .yaml/.yml file is read as YAML instead of Java properties.
+// Logs go to stderr; when the environment names LOG_DIR (kafka-server-start.sh sets it, as Kafka's
+// kafka-run-class.sh does), also to server.log, controller.log, state-change.log and log-cleaner.log
+// there (gregor/common/logger.h).
 
+#include <cstdlib>
 #include <iostream>
 
 #include <malloc.h>
@@ -36,6 +40,15 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "gregor 0.1.0");
   CLI11_PARSE(app, argc, argv);
 
+  // Before the configuration is read, so that its warnings reach server.log too.
+  if (const char* log_dir = std::getenv("LOG_DIR"); log_dir != nullptr && *log_dir != '\0') {
+    try {
+      gregor::enable_log_files(log_dir);
+    } catch (const std::exception& e) {
+      std::cerr << "ERROR: " << e.what() << "\n";
+      return 1;
+    }
+  }
   gregor::config::broker_config config = [&] {
     try {
       return gregor::config::broker_config::load(config_file, overrides);

@@ -7,6 +7,9 @@ Fixtures:
   broker_factory(broker_id=0, extra_props=None, start=True) -> harness.Broker
   broker        one started broker (id 0) for the test
   shared_broker a broker shared by every test in a module (for read-only tests)
+  cluster_factory(size=3, extra_props=None, per_broker_props=None, start=True) -> harness.Cluster,
+                each on a fresh chroot (several clusters in one test do not see each other)
+  shared_cluster a started 3-broker harness.Cluster shared by every test in a module
 Every broker is stopped with SIGTERM in teardown and must exit 0; its log is printed when the test
 failed.
 """
@@ -144,3 +147,53 @@ def shared_broker(zookeeper, tmp_path_factory, request):
     # Module-scoped: print the log if any test in the module failed.
     failed = request.session.testsfailed > 0
     factory.teardown(failed)
+
+
+class ClusterFactory:
+    """Makes harness.Cluster objects, each on its own chroot, and stops them all in teardown with
+    the same rule as BrokerFactory: every broker that ran must exit 0 on SIGTERM."""
+
+    def __init__(self, workdir, zookeeper, name):
+        self.workdir = Path(workdir)
+        self.zookeeper = zookeeper
+        self.name = name
+        self.clusters = []
+
+    def __call__(self, size=3, extra_props=None, per_broker_props=None, start=True):
+        n = len(self.clusters)
+        connect = self.zookeeper.connect + _chroot_for(f"{self.name}-cluster{n}")
+        root = harness.ZkClient(self.zookeeper.connect)
+        try:
+            root.ensure_path(connect[len(self.zookeeper.connect):])
+        finally:
+            root.close()
+        c = harness.Cluster(self.workdir / f"cluster-{n}", connect, size, extra_props, per_broker_props)
+        self.clusters.append(c)
+        if start:
+            c.start()
+        return c
+
+    def teardown(self, print_logs):
+        bad = []
+        for c in self.clusters:
+            codes = c.stop()
+            bad += [(i, code) for i, code in codes.items() if code != 0]
+            if print_logs or bad:
+                sys.stdout.write(c.logs())
+        if bad:
+            pytest.fail(f"broker(s) did not shut down cleanly on SIGTERM (id, exit code): {bad}")
+
+
+@pytest.fixture
+def cluster_factory(tmp_path, zookeeper, request):
+    factory = ClusterFactory(tmp_path, zookeeper, request.node.name)
+    yield factory
+    factory.teardown(_failed(request))
+
+
+@pytest.fixture(scope="module")
+def shared_cluster(zookeeper, tmp_path_factory, request):
+    factory = ClusterFactory(tmp_path_factory.mktemp("shared-cluster"), zookeeper, request.module.__name__)
+    cluster = factory()
+    yield cluster
+    factory.teardown(request.session.testsfailed > 0)

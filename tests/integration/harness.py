@@ -244,7 +244,7 @@ def gregor_binary():
 class Broker:
     """One gregor-server process. The configuration (and the port) survive restart()."""
 
-    def __init__(self, workdir, zk_connect, broker_id=0, extra_props=None, binary=None):
+    def __init__(self, workdir, zk_connect, broker_id=0, extra_props=None, binary=None, log_files=False):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.broker_id = broker_id
@@ -270,7 +270,11 @@ class Broker:
         if extra_props:
             self.props.update({k: str(v) for k, v in extra_props.items()})
         self.config_path = self.workdir / "server.properties"
-        self.log_path = self.workdir / "broker.log"
+        self.log_path = self.workdir / "broker.log"  # the broker's stderr
+        # With log_files the broker also writes Kafka's log files (server.log, controller.log,
+        # state-change.log, ...) here, through LOG_DIR; without, LOG_DIR is removed from its
+        # environment so that only stderr is written.
+        self.log_files_dir = self.workdir / "logs" if log_files else None
         self.proc = None
         self.exit_codes = []
         # Optional argv prefix the broker is started through, e.g. to apply a ulimit:
@@ -307,6 +311,9 @@ class Broker:
         self.write_config()
         env = dict(os.environ)
         env.setdefault("GREGOR_LOG_LEVEL", "info")
+        env.pop("LOG_DIR", None)
+        if self.log_files_dir is not None:
+            env["LOG_DIR"] = str(self.log_files_dir)
         with open(self.log_path, "ab") as f:
             f.write(f"\n===== starting {self.binary} {self.config_path} at {time.strftime('%X')} =====\n"
                     .encode())
@@ -359,5 +366,209 @@ class Broker:
         return self.log_dir / f"{topic}-{partition}"
 
 
+def start_after_kill(broker, zk=None, timeout=40):
+    """Starts a broker that was killed. Its old ZooKeeper session keeps /brokers/ids/<id> until it
+    expires (zookeeper.session.timeout.ms), and a broker refuses to start while another session
+    holds its id, so retry until the old registration is gone. (`zk` is unused; kept for callers.)"""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return broker.start()
+        except ProcessExited as e:
+            if "already registered" not in str(e) or time.monotonic() > deadline:
+                raise
+            broker.proc = None
+            time.sleep(1.0)
+
+
 def kcat_available():
     return shutil.which("kcat") is not None
+
+
+# ---------------------------------------------------------------------------------------- cluster
+
+def metadata_v7(bootstrap, topics=None, timeout=5.0):
+    """Metadata v7 from one broker (v1 lacks the cluster id, offline replicas and leader epochs):
+    {"brokers": {id: (host, port, rack)}, "cluster_id", "controller_id",
+     "topics": {name: {"error_code", "is_internal", "partitions": {p: {"error_code", "leader",
+     "leader_epoch", "replicas", "isr", "offline"}}}}}. Auto-creation is off."""
+    import wire
+    body = wire.array(None if topics is None else [wire.string(t) for t in topics]) + b"\x00"
+    with wire.Connection(bootstrap, timeout) as c:
+        r = wire.Reader(c.request(wire.API_METADATA, 7, body))
+    r.int32()  # throttle time
+
+    def broker(rr):
+        return rr.int32(), (rr.string(), rr.int32(), rr.string())
+
+    def partition(rr):
+        p = {"error_code": rr.int16()}
+        index = rr.int32()
+        p.update(leader=rr.int32(), leader_epoch=rr.int32(), replicas=rr.array(lambda x: x.int32()),
+                 isr=rr.array(lambda x: x.int32()), offline=rr.array(lambda x: x.int32()))
+        return index, p
+
+    def topic(rr):
+        t = {"error_code": rr.int16()}
+        name = rr.string()
+        t["is_internal"] = rr.boolean()
+        t["partitions"] = dict(rr.array(partition))
+        return name, t
+
+    out = {"brokers": dict(r.array(broker)), "cluster_id": r.string(), "controller_id": r.int32()}
+    out["topics"] = dict(r.array(topic))
+    return out
+
+
+class Cluster:
+    """N brokers (ids 0..N-1) on one ZooKeeper chroot, started together, with the helpers the
+    cluster tests share. Every broker writes its Kafka log files (Broker.log_files_dir).
+
+    extra_props apply to every broker, per_broker_props[id] to one (e.g. {"broker.rack": "r1"}).
+    DEFAULT_PROPS come first: the last broker of a cluster to stop cannot hand its leadership to
+    anyone, and its controlled shutdown retries (Kafka's behaviour); a short backoff keeps teardown
+    quick."""
+
+    DEFAULT_PROPS = {"controlled.shutdown.retry.backoff.ms": "300"}
+
+    def __init__(self, workdir, zk_connect, size=3, extra_props=None, per_broker_props=None):
+        self.workdir = Path(workdir)
+        self.zk_connect = zk_connect
+        self.brokers = {}
+        for i in range(size):
+            props = dict(self.DEFAULT_PROPS)
+            props.update(extra_props or {})
+            props.update((per_broker_props or {}).get(i, {}))
+            self.brokers[i] = Broker(self.workdir / f"broker-{i}", zk_connect, broker_id=i, extra_props=props,
+                                     log_files=True)
+        self.zk = None
+
+    def start(self, timeout=90):
+        """Starts every broker, then waits for all of them to be registered and to agree on the
+        brokers and the controller."""
+        if self.zk is None:
+            self.zk = ZkClient(self.zk_connect)
+        for b in self.brokers.values():
+            b.start(timeout)
+        self.wait_consistent(timeout=timeout)
+        return self
+
+    # -- who is who
+
+    def __getitem__(self, broker_id):
+        return self.brokers[broker_id]
+
+    def live(self):
+        """The brokers whose process runs, by id."""
+        return {i: b for i, b in self.brokers.items() if b.alive()}
+
+    @property
+    def bootstrap(self):
+        """Every live broker, comma separated (a client's bootstrap.servers)."""
+        return ",".join(b.bootstrap for b in self.live().values())
+
+    def registered(self):
+        return sorted(int(i) for i in self.zk.children("/brokers/ids"))
+
+    def controller_id(self):
+        """The controller's id from /controller, or None when no broker holds it."""
+        import json
+        try:
+            return json.loads(self.zk.get("/controller"))["brokerid"]
+        except Exception:  # noqa: BLE001 - no node (NoNodeError from kazoo, RuntimeError from zkCli)
+            return None
+
+    def controller_epoch(self):
+        return int(self.zk.get("/controller_epoch"))
+
+    def wait_controller(self, among=None, timeout=30):
+        """Waits until a broker of `among` (default: the live ones) holds /controller; returns its id."""
+        def found():
+            c = self.controller_id()
+            allowed = among if among is not None else self.live().keys()
+            return (c,) if c is not None and c in allowed else None
+        return wait_until(found, timeout, 0.1, f"a controller among {sorted(among or self.live())}")[0]
+
+    # -- metadata
+
+    def metadata(self, broker_id, topics=None):
+        return metadata_v7(self.brokers[broker_id].bootstrap, topics)
+
+    def partitions(self, topic, broker_id=None):
+        """{partition: (leader, replicas, isr)} of `topic` as `broker_id` (default: any live broker)
+        answers Metadata."""
+        broker_id = broker_id if broker_id is not None else min(self.live())
+        t = self.metadata(broker_id, [topic])["topics"][topic]
+        if t["error_code"] != 0:
+            raise RuntimeError(f"broker {broker_id}: topic {topic} error {t['error_code']}")
+        return {p: (v["leader"], v["replicas"], v["isr"]) for p, v in sorted(t["partitions"].items())}
+
+    def consistent_metadata(self, topics=None):
+        """The Metadata every live broker answers, if they all answer the same and it is right about
+        the cluster: the live brokers (with their ports), the controller of /controller, one
+        cluster id, every listed topic known with no error. None otherwise."""
+        live = self.live()
+        answers = [metadata_v7(b.bootstrap, topics) for b in live.values()]
+        first = answers[0]
+        if any(a != first for a in answers[1:]):
+            return None
+        if sorted(first["brokers"]) != sorted(live) or any(first["brokers"][i][1] != b.port for i, b in live.items()):
+            return None
+        if first["controller_id"] != self.controller_id() or first["controller_id"] not in live:
+            return None
+        for t in topics or []:
+            if t not in first["topics"] or first["topics"][t]["error_code"] != 0:
+                return None
+        return first
+
+    def wait_consistent(self, topics=None, timeout=30, check=None):
+        """Waits until consistent_metadata(topics) holds (and check(metadata) when given);
+        returns that metadata."""
+        def ok():
+            md = self.consistent_metadata(topics)
+            if md is None or self.registered() != sorted(self.live()):
+                return None
+            return md if check is None or check(md) else None
+        return wait_until(ok, timeout, 0.2, f"metadata consistent on brokers {sorted(self.live())}")
+
+    # -- tools
+
+    def kafka_topics(self, *args):
+        """Runs scripts/kafka-topics.sh with the tool binary of the brokers' build; returns the
+        CompletedProcess (text)."""
+        root = Path(__file__).resolve().parents[2]
+        env = dict(os.environ, GREGOR_BUILD_DIR=str(self.brokers[0].binary.parent.parent))
+        return subprocess.run([str(root / "scripts" / "kafka-topics.sh"), *args], capture_output=True, text=True,
+                              timeout=60, env=env)
+
+    def describe(self, topic, via="bootstrap"):
+        """`kafka-topics.sh --describe --topic <topic>` through --bootstrap-server (the live brokers)
+        or --zookeeper; returns its non-empty stdout lines."""
+        target = ["--bootstrap-server", self.bootstrap] if via == "bootstrap" else ["--zookeeper", self.zk_connect]
+        res = self.kafka_topics(*target, "--describe", "--topic", topic)
+        if res.returncode != 0:
+            raise RuntimeError(f"kafka-topics.sh --describe via {via} exited {res.returncode}:\n"
+                               f"{res.stdout}{res.stderr}")
+        return [ln for ln in res.stdout.splitlines() if ln.strip()]
+
+    # -- stopping
+
+    def stop(self):
+        """Stops every broker with SIGTERM, the controller last (every other broker's controlled
+        shutdown then finds a controller). Returns {id: exit code} of the brokers that ran."""
+        codes = {}
+        controller = self.controller_id() if self.zk is not None else None
+        order = sorted(self.brokers, key=lambda i: (i == controller, i))
+        for i in order:
+            b = self.brokers[i]
+            if b.alive():
+                codes[i] = b.stop()
+        if self.zk is not None:
+            self.zk.close()
+            self.zk = None
+        return codes
+
+    def logs(self):
+        """Every broker's stderr log, for failure reports."""
+        return "".join(f"\n----- broker {i} log ({b.log_path}) -----\n{b.log_text()}\n"
+                       for i, b in self.brokers.items())

@@ -9,6 +9,7 @@ from confluent_kafka import Producer
 import clients
 import harness
 import wire
+from harness import start_after_kill
 
 
 def _log_end(bootstrap, topic, partition=0):
@@ -30,21 +31,6 @@ def _batches(path):
         out.append((base, pos, 12 + length))
         pos += 12 + length
     return out
-
-
-def start_after_kill(broker, zk, timeout=40):
-    """Starts a broker that was killed. Its old ZooKeeper session keeps /brokers/ids/<id> until it
-    expires (zookeeper.session.timeout.ms), and a broker refuses to start while another session
-    holds its id, so retry until the old registration is gone."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return broker.start()
-        except harness.ProcessExited as e:
-            if "already registered" not in str(e) or time.monotonic() > deadline:
-                raise
-            broker.proc = None
-            time.sleep(1.0)
 
 
 def _active_segment(broker, topic, partition=0):
