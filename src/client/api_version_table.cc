@@ -3,19 +3,23 @@
 #include <algorithm>
 
 #include "gregor/protocol/api.h"
+#include "gregor/protocol/messages/alter_partition_reassignments.h"
 #include "gregor/protocol/messages/create_partitions.h"
 #include "gregor/protocol/messages/create_topics.h"
 #include "gregor/protocol/messages/delete_groups.h"
 #include "gregor/protocol/messages/delete_topics.h"
 #include "gregor/protocol/messages/describe_groups.h"
 #include "gregor/protocol/messages/describe_configs.h"
+#include "gregor/protocol/messages/elect_leaders.h"
 #include "gregor/protocol/messages/fetch.h"
 #include "gregor/protocol/messages/find_coordinator.h"
 #include "gregor/protocol/messages/heartbeat.h"
+#include "gregor/protocol/messages/incremental_alter_configs.h"
 #include "gregor/protocol/messages/join_group.h"
 #include "gregor/protocol/messages/leave_group.h"
 #include "gregor/protocol/messages/list_groups.h"
 #include "gregor/protocol/messages/list_offsets.h"
+#include "gregor/protocol/messages/list_partition_reassignments.h"
 #include "gregor/protocol/messages/metadata.h"
 #include "gregor/protocol/messages/offset_commit.h"
 #include "gregor/protocol/messages/offset_delete.h"
@@ -55,6 +59,10 @@ std::optional<version_range> client_range(int16_t key) {
   case api_key::describe_groups: return codec_range<protocol::describe_groups_request>();
   case api_key::delete_groups: return codec_range<protocol::delete_groups_request>();
   case api_key::offset_delete: return codec_range<protocol::offset_delete_request>();
+  case api_key::elect_leaders: return codec_range<protocol::elect_leaders_request>();
+  case api_key::incremental_alter_configs: return codec_range<protocol::incremental_alter_configs_request>();
+  case api_key::alter_partition_reassignments: return codec_range<protocol::alter_partition_reassignments_request>();
+  case api_key::list_partition_reassignments: return codec_range<protocol::list_partition_reassignments_request>();
   default: return std::nullopt;
   }
 }

@@ -1,10 +1,13 @@
 // Admin operations: CreateTopics, DeleteTopics, CreatePartitions (at the controller, retried on
-// NOT_CONTROLLER and lost connections) and DescribeConfigs (any broker).
+// NOT_CONTROLLER and lost connections), DescribeConfigs (any broker) and IncrementalAlterConfigs
+// (any broker for topics, the named broker for a broker's own configs).
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 
 #include "gregor/client/client.h"
+#include "gregor/client/controller_requests.h"
 #include "gregor/client/errc.h"
 #include "gregor/client/request_builders.h"
 #include "gregor/protocol/api.h"
@@ -181,6 +184,67 @@ asio::awaitable<result<std::vector<topic_configs>>> client::describe_topic_confi
     co_return out;
   }
   co_return unexpected(last);
+}
+
+asio::awaitable<result<std::vector<config_resource_result>>> client::incremental_alter_configs(
+  std::vector<config_resource_change> resources, bool validate_only) {
+  if (!_bootstrapped) {
+    auto b = co_await bootstrap();
+    if (!b) co_return unexpected(b.error());
+  }
+  // Batches by destination: -1 = any broker (topics, the cluster default), else a broker id.
+  std::map<int32_t, std::vector<config_resource_change>> batches;
+  for (const auto& r : resources) {
+    int32_t to = -1;
+    if (r.type == config_resource_type::broker && !r.name.empty()) {
+      auto id = std::from_chars(r.name.data(), r.name.data() + r.name.size(), to);
+      if (id.ec != std::errc{} || id.ptr != r.name.data() + r.name.size() || to < 0) {
+        co_return unexpected(make_error_code(client_errc::invalid_argument));
+      }
+    }
+    batches[to].push_back(r);
+  }
+  std::vector<config_resource_result> answered;
+  for (auto& [to, batch] : batches) {
+    result<node_ptr> node = unexpected(make_error_code(client_errc::no_broker_reachable));
+    if (to < 0) {
+      node = co_await any_connection();
+    } else {
+      node = co_await connection_to(to);
+    }
+    std::error_code failure;
+    if (!node) {
+      failure = node.error();
+    } else {
+      auto v = (*node)->version_for(key_of(protocol::api_key::incremental_alter_configs));
+      if (!v) co_return unexpected(v.error());
+      auto req = build_incremental_alter_configs_request(batch, validate_only);
+      auto resp = co_await (*node)->call<protocol::incremental_alter_configs_response>(*v, std::move(req),
+                                                                                     _options.request_timeout);
+      if (!resp) {
+        failure = resp.error();
+        (*node)->close();
+      } else {
+        for (auto& r : read_incremental_alter_configs_response(*resp)) answered.push_back(std::move(r));
+      }
+    }
+    if (failure) {
+      for (const auto& r : batch) answered.push_back({r.type, r.name, failure, failure.message()});
+    }
+  }
+  // Back in the caller's order; a resource the broker did not answer for is an error.
+  std::vector<config_resource_result> out;
+  for (const auto& r : resources) {
+    auto it = std::find_if(answered.begin(), answered.end(),
+                           [&](const config_resource_result& a) { return a.type == r.type && a.name == r.name; });
+    if (it == answered.end()) {
+      auto missing = make_error_code(client_errc::malformed_response);
+      out.push_back({r.type, r.name, missing, missing.message()});
+    } else {
+      out.push_back(*it);
+    }
+  }
+  co_return out;
 }
 
 asio::awaitable<result<std::vector<std::string>>> client::list_topics(bool include_internal) {

@@ -41,8 +41,10 @@ std::string format_partition_line(const topic_view& t, const partition_view& p) 
   out += "\tLeader: " + (has_leader(p) ? std::to_string(*p.leader) : std::string("none"));
   out += "\tReplicas: " + join_ids(p.replicas);
   out += "\tIsr: " + join_ids(p.isr);
-  if (!p.adding.empty()) out += "\tAdding Replicas: " + join_ids(p.adding);
-  if (!p.removing.empty()) out += "\tRemoving Replicas: " + join_ids(p.removing);
+  if (p.reassigning || !p.adding.empty() || !p.removing.empty()) {
+    out += "\tAdding Replicas: " + join_ids(p.adding);
+    out += "\tRemoving Replicas: " + join_ids(p.removing);
+  }
   if (t.marked_for_deletion) out += "\tMarkedForDeletion: true";
   return out;
 }

@@ -20,6 +20,9 @@ struct partition_view {
   std::vector<int32_t> isr;
   std::vector<int32_t> adding;    // replicas being added by a reassignment
   std::vector<int32_t> removing;  // replicas being removed by a reassignment
+  // A reassignment of this partition is in progress: both fields are printed, even when empty,
+  // as Kafka prints them (also implied by non-empty adding/removing lists).
+  bool reassigning = false;
 };
 
 struct topic_view {

@@ -1,5 +1,5 @@
 // kafka-topics --bootstrap-server: everything goes through a broker (Metadata, CreateTopics,
-// DeleteTopics, CreatePartitions, DescribeConfigs), as Kafka 2.2+ does.
+// DeleteTopics, CreatePartitions, DescribeConfigs, ListPartitionReassignments), as Kafka 2.2+ does.
 
 #include <algorithm>
 #include <ostream>
@@ -109,6 +109,17 @@ int describe(gc::sync_client& c, const topics_options& o, std::ostream& out, std
 
   auto described = c.run(c.async().describe_topics(topics, filter.print_headers()));
   if (!described) return topic_command_error(out, describe_error(described.error(), ""));
+  // Reassignments in progress add "Adding Replicas" / "Removing Replicas" (Kafka 2.4+). Brokers
+  // that do not serve ListPartitionReassignments show none, as Kafka's tool does.
+  std::vector<topic_partition> all_partitions;
+  for (const auto& d : *described) {
+    for (const auto& [p, pi] : d.topic.partitions) all_partitions.push_back(topic_partition{d.topic.name, p});
+  }
+  std::map<topic_partition, gc::ongoing_reassignment> reassigning;
+  if (!all_partitions.empty()) {
+    auto listed = c.run(c.async().list_partition_reassignments(std::move(all_partitions), 10s));
+    if (listed) reassigning = std::move(*listed);
+  }
   for (const auto& d : *described) {
     topic_view view;
     view.name = d.topic.name;
@@ -122,6 +133,11 @@ int describe(gc::sync_client& c, const topics_options& o, std::ostream& out, std
       if (pi.leader >= 0 && filter.live_brokers.count(pi.leader) > 0) pv.leader = pi.leader;
       pv.replicas = pi.replicas;
       pv.isr = pi.isr;
+      if (auto it = reassigning.find(topic_partition{d.topic.name, p}); it != reassigning.end()) {
+        pv.adding = it->second.adding;
+        pv.removing = it->second.removing;
+        pv.reassigning = true;
+      }
       view.partitions.push_back(std::move(pv));
     }
     if (o.topics_with_overrides) {

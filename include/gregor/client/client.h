@@ -31,6 +31,7 @@
 #include "gregor/client/group_types.h"
 #include "gregor/client/types.h"
 #include "gregor/common/result.h"
+#include "gregor/common/topic_partition.h"
 
 namespace gregor::client {
 
@@ -171,6 +172,34 @@ public:
   asio::awaitable<result<offset_delete_outcome>> delete_offsets(std::string group_id,
                                                                 std::vector<topic_partition> partitions);
 
+  // IncrementalAlterConfigs: topic resources (and the cluster default, broker name "") in one
+  // request to any broker, each broker id's resources to that broker, as Kafka's admin client
+  // routes them. One result per resource, in the given order; a broker that cannot be reached
+  // gets its connection error as its resources' error.
+  asio::awaitable<result<std::vector<config_resource_result>>> incremental_alter_configs(
+    std::vector<config_resource_change> resources, bool validate_only = false);
+
+  // ---- requests the controller answers (client_controller.cc) ----
+  //
+  // Each goes to the controller named by the last Metadata. NOT_CONTROLLER (the controller moved),
+  // no known controller and lost connections refresh the metadata and retry after retry_backoff
+  // until `timeout` has passed; `timeout` is also the request's timeout_ms. The whole call's
+  // error is the response's top-level error (kafka category) or the client's last failure;
+  // per-partition outcomes come back in the value.
+
+  // ElectLeaders for `partitions` (nullopt: every partition). An unclean election needs
+  // ElectLeaders v1 (unsupported_version otherwise).
+  asio::awaitable<result<std::map<topic_partition, partition_outcome>>> elect_leaders(
+    election_type type, std::optional<std::vector<topic_partition>> partitions, std::chrono::milliseconds timeout);
+  // AlterPartitionReassignments: a target replica list starts (or replaces) a reassignment;
+  // nullopt cancels the partition's reassignment.
+  asio::awaitable<result<std::map<topic_partition, partition_outcome>>> alter_partition_reassignments(
+    std::map<topic_partition, std::optional<std::vector<int32_t>>> targets, std::chrono::milliseconds timeout);
+  // ListPartitionReassignments of `partitions` (nullopt: all); only partitions being reassigned
+  // appear in the result.
+  asio::awaitable<result<std::map<topic_partition, ongoing_reassignment>>> list_partition_reassignments(
+    std::optional<std::vector<topic_partition>> partitions, std::chrono::milliseconds timeout);
+
   // Closes every connection. Idempotent.
   void close();
 
@@ -218,6 +247,12 @@ private:
   template <class Resp, class Build, class Read>
   auto coordinator_call(const std::string& group_id, const Build& build, const Read& read)
     -> asio::awaitable<std::invoke_result_t<const Read&, int16_t, const Resp&>>;
+  // One controller request with the retries described above: `build(version)` returns a
+  // result<request> (its error ends the call), `read(response)` a result<T>; NOT_CONTROLLER from
+  // `read` is retried. Defined in client_controller.cc and used only there.
+  template <class Resp, class Build, class Read>
+  auto controller_call(std::chrono::milliseconds timeout, const Build& build, const Read& read)
+    -> asio::awaitable<std::invoke_result_t<const Read&, const Resp&>>;
   asio::awaitable<std::vector<fetched_partition>> fetch_from_leader(int32_t leader, std::string topic,
                                                                     std::map<int32_t, int64_t> offsets,
                                                                     fetch_options options);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gregor/common/bytes.h"
+#include "gregor/common/topic_partition.h"
 #include "gregor/record/record.h"
 
 namespace gregor::client {
@@ -32,6 +33,52 @@ struct new_partitions {
 // Outcome for one topic of an admin request. `error` is in the kafka category (empty = success);
 // `message` is the broker's error message when it sent one.
 struct topic_result {
+  std::string name;
+  std::error_code error;
+  std::string message;
+};
+
+// ---- controller operations (ElectLeaders, partition reassignments) ----
+
+// ElectLeaders' election type (the wire's int8).
+enum class election_type : int8_t { preferred = 0, unclean = 1 };
+
+// Outcome for one partition of ElectLeaders or AlterPartitionReassignments. `error` is in the
+// kafka category (empty = success); `message` is the broker's error message when it sent one.
+struct partition_outcome {
+  std::error_code error;
+  std::string message;
+};
+
+// A reassignment in progress (ListPartitionReassignments): the full replica set right now and the
+// replicas being added and removed.
+struct ongoing_reassignment {
+  std::vector<int32_t> replicas;
+  std::vector<int32_t> adding;
+  std::vector<int32_t> removing;
+  friend bool operator==(const ongoing_reassignment&, const ongoing_reassignment&) = default;
+};
+
+// ---- IncrementalAlterConfigs ----
+
+enum class config_resource_type : int8_t { topic = 2, broker = 4 };
+enum class config_op_type : int8_t { set = 0, remove = 1, append = 2, subtract = 3 };
+
+struct config_alteration {
+  std::string name;
+  config_op_type op = config_op_type::set;
+  std::optional<std::string> value;  // nullopt for remove
+};
+
+struct config_resource_change {
+  config_resource_type type = config_resource_type::topic;
+  std::string name;  // topic name, or broker id ("" = the cluster default)
+  std::vector<config_alteration> alterations;
+};
+
+// Outcome for one resource; `error` in the kafka category (empty = success).
+struct config_resource_result {
+  config_resource_type type = config_resource_type::topic;
   std::string name;
   std::error_code error;
   std::string message;

@@ -57,6 +57,14 @@ TEST(TopicFormatTest, ReassignmentFieldsAndReplicationFactor) {
   EXPECT_NE(format_topic_header(t).find("\tReplicationFactor: 2\t"), std::string::npos);
   EXPECT_EQ(format_partition_line(t, t.partitions[0]),
             "\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 4,1,2\tIsr: 1,2\tAdding Replicas: 4\tRemoving Replicas: 2");
+  // Kafka prints both fields for a partition being reassigned, empty ones too.
+  t.partitions[0].removing.clear();
+  EXPECT_EQ(format_partition_line(t, t.partitions[0]),
+            "\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 4,1,2\tIsr: 1,2\tAdding Replicas: 4\tRemoving Replicas: ");
+  t.partitions[0].adding.clear();
+  t.partitions[0].reassigning = true;
+  EXPECT_EQ(format_partition_line(t, t.partitions[0]),
+            "\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 4,1,2\tIsr: 1,2\tAdding Replicas: \tRemoving Replicas: ");
 }
 
 TEST(TopicFormatTest, FiltersDropHeadersAndHealthyPartitions) {
