@@ -244,3 +244,30 @@ def test_reassignment_resumes_after_controller_failover(broker_factory, zk):
     assert not zk.exists(note)
     harness.wait_until(lambda: _all_brokers_show(survivors, "resume", 1, [1, 2], [1, 2]), WAIT, 0.2,
                        "the completed move on the survivors")
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_auto_leader_rebalance(broker_factory, zk, enabled):
+    """auto.leader.rebalance.enable: the controller checks every leader.imbalance.check.interval.seconds
+    (first after 5 s) and moves leadership back to preferred replicas whose broker leads too few of its
+    partitions (more than leader.imbalance.per.broker.percentage missing)."""
+    props = {"auto.leader.rebalance.enable": str(enabled).lower(), "leader.imbalance.check.interval.seconds": "1"}
+    brokers = [broker_factory(broker_id=i, extra_props=props) for i in range(3)]
+    harness.wait_until(lambda: zk.children("/brokers/ids") == ["0", "1", "2"], WAIT, 0.2, "every registration")
+    _create_topic(zk, "balance", {0: [0, 1, 2]})
+    _wait_online(zk, brokers, "balance", [0, 1, 2])
+    # A reorder keeps broker 0 leading but makes broker 1 the preferred replica: broker 1 leads 0 of
+    # the 1 partition it should lead (100% imbalance).
+    _reassign(zk, [("balance", 0, [1, 0, 2])])
+    harness.wait_until(_gone(zk, "/admin/reassign_partitions"), WAIT, 0.2, "the reassignment znode to go")
+    assert _state(zk, "balance")["leader"] == 0
+    if enabled:
+        harness.wait_until(lambda: _state(zk, "balance")["leader"] == 1, WAIT, 0.2, "the auto rebalance")
+        harness.wait_until(lambda: _all_brokers_show(brokers, "balance", 1, [1, 0, 2], [0, 1, 2]), WAIT, 0.2,
+                           "the preferred leader on every broker")
+    else:
+        # Disabled: several check intervals (and the 5 s first delay) pass without a move.
+        deadline = harness.time.monotonic() + 8
+        while harness.time.monotonic() < deadline:
+            assert _state(zk, "balance")["leader"] == 0
+            harness.time.sleep(0.5)
