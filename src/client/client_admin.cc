@@ -11,18 +11,12 @@
 #include "gregor/client/errc.h"
 #include "gregor/client/request_builders.h"
 #include "gregor/protocol/api.h"
+#include "deadline.h"
 #include "node_connection.h"
 
 namespace gregor::client {
 
 namespace {
-
-using clock_type = std::chrono::steady_clock;
-
-std::chrono::milliseconds remaining(clock_type::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
-  return std::max(left, std::chrono::milliseconds(0));
-}
 
 int16_t key_of(protocol::api_key k) { return static_cast<int16_t>(k); }
 
@@ -39,10 +33,6 @@ void keep_only(client::admin_work& w, const std::set<std::string>& pending) {
   std::erase_if(w.create, [&](const new_topic& t) { return pending.count(t.name) == 0; });
   std::erase_if(w.remove, [&](const std::string& t) { return pending.count(t) == 0; });
   std::erase_if(w.grow, [&](const new_partitions& t) { return pending.count(t.topic) == 0; });
-}
-
-int32_t to_timeout_ms(std::chrono::milliseconds d) {
-  return static_cast<int32_t>(std::min<int64_t>(d.count(), INT32_MAX));
 }
 
 } // namespace

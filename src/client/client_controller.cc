@@ -7,22 +7,12 @@
 #include "gregor/client/client.h"
 #include "gregor/client/controller_requests.h"
 #include "gregor/client/errc.h"
+#include "deadline.h"
 #include "node_connection.h"
 
 namespace gregor::client {
 
 namespace {
-
-using clock_type = std::chrono::steady_clock;
-
-std::chrono::milliseconds remaining(clock_type::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
-  return std::max(left, std::chrono::milliseconds(0));
-}
-
-int32_t to_timeout_ms(std::chrono::milliseconds d) {
-  return static_cast<int32_t>(std::clamp<int64_t>(d.count(), 0, INT32_MAX));
-}
 
 // Failures after which another attempt (after a metadata refresh) may succeed.
 bool worth_retrying(const std::error_code& ec) {

@@ -8,24 +8,14 @@
 #include "gregor/client/errc.h"
 #include "gregor/client/request_builders.h"
 #include "gregor/protocol/api.h"
+#include "deadline.h"
 #include "node_connection.h"
 
 namespace gregor::client {
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
-std::chrono::milliseconds remaining(clock_type::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
-  return std::max(left, std::chrono::milliseconds(0));
-}
-
 int16_t key_of(protocol::api_key k) { return static_cast<int16_t>(k); }
-
-int32_t to_timeout_ms(std::chrono::milliseconds d) {
-  return static_cast<int32_t>(std::clamp<int64_t>(d.count(), 0, INT32_MAX));
-}
 
 // Why a partition cannot be routed: the topic is unknown, or it has no leader.
 std::error_code routing_error(const cluster_metadata& md, const std::string& topic, int32_t partition) {

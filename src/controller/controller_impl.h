@@ -67,6 +67,14 @@ enum class election_strategy {
 // Who asked for a preferred election (Kafka's ElectionTrigger).
 enum class election_trigger { zookeeper, admin_client, auto_rebalance };
 
+// A partition's answer to ElectLeaders / AlterPartitionReassignments; `message` only when not empty.
+inline election_outcome outcome(protocol::error_code e, std::string message = {}) {
+  election_outcome o;
+  o.error = e;
+  if (!message.empty()) o.message = std::move(message);
+  return o;
+}
+
 struct controller::impl : std::enable_shared_from_this<impl> {
   using strand = asio::strand<asio::io_context::executor_type>;
 
@@ -166,6 +174,8 @@ struct controller::impl : std::enable_shared_from_this<impl> {
   asio::awaitable<void> on_topic_deletion(const std::set<std::string>& topics);
   asio::awaitable<void> on_partition_deletion(const std::set<std::string>& topics);
   asio::awaitable<void> complete_delete_topic(const std::string& topic);
+  // Removes the /admin/delete_topics markers of `topics` (a fenced write).
+  asio::awaitable<void> remove_deletion_markers(const std::set<std::string>& topics);
 
   // ---- partition state machine (partition_state_machine.cc) ----
   // Moves `tps` to `target`; for OnlinePartition new partitions are initialized and the others get
@@ -234,6 +244,12 @@ struct controller::impl : std::enable_shared_from_this<impl> {
   asio::awaitable<void> write_topic_assignment(const std::string& topic);
   // Drops the partitions `drop` from /admin/reassign_partitions (deleting it when empty).
   asio::awaitable<void> remove_from_zk_reassignment(const std::set<topic_partition>& drop);
+  // The assignment a /admin/reassign_partitions entry asks for; nullopt (logged) when refused: the
+  // partition does not exist or is being deleted, or the target is invalid (invalid_target).
+  std::optional<replica_assignment> zk_reassignment_target(const topic_partition& tp, const std::vector<int32_t>& target,
+                                                           const std::set<int32_t>& live);
+  // Deletes /admin/reassign_partitions when its data cannot be parsed (a fenced write).
+  asio::awaitable<void> delete_unreadable_reassignment();
 };
 
 } // namespace gregor::controller

@@ -21,9 +21,7 @@ asio::awaitable<void> controller::impl::init_deletions(const std::vector<std::st
     if (!queued.empty()) {
       _log->info("{}removing deletion markers of [{}]: delete.topic.enable is false", state_prefix(),
                  fmt::join(queued, ","));
-      std::vector<std::string> names(queued.begin(), queued.end());
-      auto r = co_await _zk.delete_topic_deletion_markers(*_claim, std::move(names));
-      if (!r) fail_on_moved(r.error(), "removing topic deletion markers");
+      co_await remove_deletion_markers(queued);
     }
     co_return;
   }
@@ -47,17 +45,13 @@ asio::awaitable<void> controller::impl::process(ev_topic_deletion&) {
   for (const auto& t : *marked) (_ctx.topics.count(t) > 0 ? queued : unknown).insert(t);
   if (!unknown.empty()) {
     _log->warn("{}ignoring deletion of unknown topics [{}]", state_prefix(), fmt::join(unknown, ","));
-    std::vector<std::string> names(unknown.begin(), unknown.end());
-    auto r = co_await _zk.delete_topic_deletion_markers(*_claim, std::move(names));
-    if (!r) fail_on_moved(r.error(), "removing topic deletion markers");
+    co_await remove_deletion_markers(unknown);
   }
   if (queued.empty()) co_return;
   if (!_opts.delete_topic_enable) {
     _log->info("{}removing deletion markers of [{}]: delete.topic.enable is false", state_prefix(),
                fmt::join(queued, ","));
-    std::vector<std::string> names(queued.begin(), queued.end());
-    auto r = co_await _zk.delete_topic_deletion_markers(*_claim, std::move(names));
-    if (!r) fail_on_moved(r.error(), "removing topic deletion markers");
+    co_await remove_deletion_markers(queued);
     co_return;
   }
   std::set<std::string> fresh;
@@ -74,6 +68,13 @@ asio::awaitable<void> controller::impl::process(ev_topic_deletion&) {
   for (const auto& t : fresh) _ctx.topics_to_delete.insert(t);
   mark_deletion_ineligible(reassigning, "partition reassignment in progress");
   co_await enqueue_deletions(fresh);
+}
+
+asio::awaitable<void> controller::impl::remove_deletion_markers(const std::set<std::string>& topics) {
+  std::vector<std::string> names(topics.begin(), topics.end());
+  auto claim = *_claim;
+  auto r = co_await _zk.delete_topic_deletion_markers(claim, std::move(names));
+  if (!r) fail_on_moved(r.error(), "removing topic deletion markers");
 }
 
 asio::awaitable<void> controller::impl::enqueue_deletions(const std::set<std::string>& topics) {

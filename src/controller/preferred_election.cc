@@ -11,17 +11,6 @@
 
 namespace gregor::controller {
 
-namespace {
-
-election_outcome outcome(protocol::error_code e, std::string message = {}) {
-  election_outcome o;
-  o.error = e;
-  if (!message.empty()) o.message = std::move(message);
-  return o;
-}
-
-} // namespace
-
 asio::awaitable<std::map<topic_partition, election_outcome>> controller::impl::replica_election(
     const std::vector<topic_partition>& tps, election_type type, election_trigger trigger) {
   std::map<topic_partition, election_outcome> out;

@@ -31,13 +31,6 @@ namespace gregor::controller {
 
 namespace {
 
-election_outcome outcome(protocol::error_code e, std::string message = {}) {
-  election_outcome o;
-  o.error = e;
-  if (!message.empty()) o.message = std::move(message);
-  return o;
-}
-
 bool contains(const std::vector<int32_t>& v, int32_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 } // namespace
@@ -53,11 +46,7 @@ asio::awaitable<void> controller::impl::process(ev_zk_reassignment&) {
   auto got = co_await _zk.get_partition_reassignment();
   if (!got) {
     if (got.error() == zk::zk_errc::bad_data) {
-      _log->error("{}/admin/reassign_partitions cannot be read; deleting it", state_prefix());
-      auto claim = *_claim;
-      std::map<topic_partition, std::vector<int32_t>> none;
-      auto r = co_await _zk.set_partition_reassignment(claim, std::move(none), -1);
-      if (!r) fail_on_moved(r.error(), "deleting /admin/reassign_partitions");
+      co_await delete_unreadable_reassignment();
     } else {
       _log->warn("cannot read /admin/reassign_partitions: {}", got.error().message());
     }
@@ -69,22 +58,15 @@ asio::awaitable<void> controller::impl::process(ev_zk_reassignment&) {
   std::map<topic_partition, replica_assignment> to_reassign;
   std::set<topic_partition> refused;
   for (const auto& [tp, target] : requested) {
-    if (_ctx.replicas_of(tp) == nullptr || _ctx.queued_for_deletion(tp.topic)) {
-      _log->warn("{}reassignment of {} refused: the partition does not exist", state_prefix(), tp.to_string());
+    auto next = zk_reassignment_target(tp, target, live);
+    if (!next) {
       refused.insert(tp);
       continue;
     }
-    auto current = _ctx.full_assignment(tp);
-    if (auto why = invalid_target(current, target, live)) {
-      _log->warn("{}reassignment of {} refused: {}", state_prefix(), tp.to_string(), *why);
-      refused.insert(tp);
-      continue;
-    }
-    auto next = current.reassign_to(target);
     // Our own rewrite of the znode fires this watch again: a reassignment already under way with
     // the same target is left alone instead of being restarted.
-    if (_ctx.reassigning.count(tp) > 0 && next == current) continue;
-    to_reassign[tp] = next;
+    if (_ctx.reassigning.count(tp) > 0 && *next == _ctx.full_assignment(tp)) continue;
+    to_reassign[tp] = *next;
   }
   auto results = co_await trigger_reassignments(to_reassign);
   for (const auto& [tp, o] : results) {
@@ -277,25 +259,16 @@ asio::awaitable<void> controller::impl::init_reassignments() {
   std::set<topic_partition> refused;
   auto got = co_await _zk.get_partition_reassignment();
   if (!got && got.error() == zk::zk_errc::bad_data) {
-    _log->error("{}/admin/reassign_partitions cannot be read; deleting it", state_prefix());
-    auto claim = *_claim;
-    std::map<topic_partition, std::vector<int32_t>> none;
-    auto r = co_await _zk.set_partition_reassignment(claim, std::move(none), -1);
-    if (!r) fail_on_moved(r.error(), "deleting /admin/reassign_partitions");
+    co_await delete_unreadable_reassignment();
   } else if (got && *got) {
     const auto live = _ctx.live_ids();
     for (const auto& [tp, target] : (*got)->value) {
-      if (_ctx.replicas_of(tp) == nullptr || _ctx.queued_for_deletion(tp.topic)) {
+      auto next = zk_reassignment_target(tp, target, live);
+      if (next) {
+        pending[tp] = *next;
+      } else {
         refused.insert(tp);
-        continue;
       }
-      auto current = _ctx.full_assignment(tp);
-      if (auto why = invalid_target(current, target, live)) {
-        _log->warn("{}reassignment of {} refused: {}", state_prefix(), tp.to_string(), *why);
-        refused.insert(tp);
-        continue;
-      }
-      pending[tp] = current.reassign_to(target);
     }
   }
   if (!pending.empty()) _log->info("{}resuming {} partition reassignment(s)", state_prefix(), pending.size());
@@ -350,6 +323,29 @@ asio::awaitable<void> controller::impl::write_topic_assignment(const std::string
     co_return;
   }
   if (auto again = _ctx.topics.find(topic); again != _ctx.topics.end()) again->second.zk_version = *v;
+}
+
+std::optional<replica_assignment> controller::impl::zk_reassignment_target(const topic_partition& tp,
+                                                                          const std::vector<int32_t>& target,
+                                                                          const std::set<int32_t>& live) {
+  if (_ctx.replicas_of(tp) == nullptr || _ctx.queued_for_deletion(tp.topic)) {
+    _log->warn("{}reassignment of {} refused: the partition does not exist", state_prefix(), tp.to_string());
+    return std::nullopt;
+  }
+  auto current = _ctx.full_assignment(tp);
+  if (auto why = invalid_target(current, target, live)) {
+    _log->warn("{}reassignment of {} refused: {}", state_prefix(), tp.to_string(), *why);
+    return std::nullopt;
+  }
+  return current.reassign_to(target);
+}
+
+asio::awaitable<void> controller::impl::delete_unreadable_reassignment() {
+    _log->error("{}/admin/reassign_partitions cannot be read; deleting it", state_prefix());
+    auto claim = *_claim;
+    std::map<topic_partition, std::vector<int32_t>> none;
+    auto r = co_await _zk.set_partition_reassignment(claim, std::move(none), -1);
+    if (!r) fail_on_moved(r.error(), "deleting /admin/reassign_partitions");
 }
 
 asio::awaitable<void> controller::impl::remove_from_zk_reassignment(const std::set<topic_partition>& drop) {

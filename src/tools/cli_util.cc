@@ -4,8 +4,28 @@
 #include <cctype>
 #include <charconv>
 #include <fstream>
+#include <ostream>
+
+#include <CLI/CLI.hpp>
 
 namespace gregor::tools {
+
+bool parse_command_line(CLI::App& app, int argc, char** argv, std::ostream& out, std::ostream& err, int& exit_code) {
+  app.set_version_flag("--version", "gregor 0.1.0");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    exit_code = app.exit(e, out, err) == 0 ? 0 : 1;
+    return false;
+  }
+  return true;
+}
+
+std::nullopt_t usage_error(std::ostream& err, int& exit_code, const std::string& message) {
+  err << message << "\n" << "Run with --help for the list of options.\n";
+  exit_code = 1;
+  return std::nullopt;
+}
 
 namespace {
 std::string_view trim(std::string_view s) {

@@ -1,8 +1,10 @@
 #pragma once
-// Helpers shared by the command-line tools: "k=v" properties, Kafka's topic include-list regex,
-// number parsing, and the compression-codec option. Pure functions; thread-safe.
+// Helpers shared by the command-line tools: command-line parsing and usage errors, "k=v"
+// properties, Kafka's topic include-list regex, number parsing, and the compression-codec option.
+// Pure functions (apart from the streams they print to); thread-safe.
 
 #include <cstdint>
+#include <iosfwd>
 #include <map>
 #include <optional>
 #include <regex>
@@ -10,7 +12,20 @@
 #include <string_view>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace gregor::tools {
+
+// Adds --version and parses the command line into `app`'s options. Returns false when the process
+// should exit with `exit_code` instead of running: help and version (printed on `out`) exit 0,
+// usage errors (printed by CLI11 on `err`) exit 1, as Kafka's tools do (CLI11 has its own codes).
+bool parse_command_line(CLI::App& app, int argc, char** argv, std::ostream& out, std::ostream& err, int& exit_code);
+
+// A usage error found after parsing: the message and a hint on `err`, `exit_code` 1 (Kafka prints
+// the message and its usage). Returns nullopt so that an options parser can `return` it.
+std::nullopt_t usage_error(std::ostream& err, int& exit_code, const std::string& message);
 
 // Splits each "key=value" at the first '='. Returns the offending entry in `bad` (and nullopt)
 // when an entry has no '=' or an empty key.

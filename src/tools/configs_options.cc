@@ -4,17 +4,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli_util.h"
 #include "configs_command.h"
 
 namespace gregor::tools {
 
 namespace {
-
-std::optional<configs_options> usage_error(std::ostream& err, int& exit_code, const std::string& message) {
-  err << message << "\n" << "Run with --help for the list of options.\n";
-  exit_code = 1;
-  return std::nullopt;
-}
 
 std::string trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\r\n");
@@ -111,13 +106,7 @@ std::optional<configs_options> parse_configs_options(int argc, char** argv, std:
   app.add_flag("--broker-defaults", broker_defaults, "The config defaults for all brokers.");
   app.add_option("--add-config", o.add_config, "Key Value pairs of configs to add: k1=v1,k2=[v1,v2,v2],k3=v3.");
   app.add_option("--delete-config", o.delete_config, "Config keys to remove: k1,k2.");
-  app.set_version_flag("--version", "gregor 0.1.0");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    exit_code = app.exit(e, out, err) == 0 ? 0 : 1;
-    return std::nullopt;
-  }
+  if (!parse_command_line(app, argc, argv, out, err, exit_code)) return std::nullopt;
   if (topic) {
     o.entity_type = "topics";
     o.entity_name = topic;

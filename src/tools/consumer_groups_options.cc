@@ -2,18 +2,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli_util.h"
 #include "consumer_groups_command.h"
 
 namespace gregor::tools {
 
 namespace {
-
-// A usage error: the message, then a hint, exit code 1 (Kafka prints the message and its usage).
-std::optional<consumer_groups_options> usage_error(std::ostream& err, int& exit_code, const std::string& message) {
-  err << message << "\n" << "Run with --help for the list of options.\n";
-  exit_code = 1;
-  return std::nullopt;
-}
 
 // joptsimple prints an option as "[name]".
 std::string opt(const char* name) { return std::string("[") + name + "]"; }
@@ -70,13 +64,7 @@ std::optional<consumer_groups_options> parse_consumer_groups_options(int argc, c
   state_opt->expected(0, 1)->default_str("");
   auto* type_opt = app.add_option("--type", o.type, "With --list: the type of all groups, optionally filtered (classic,consumer).");
   type_opt->expected(0, 1)->default_str("");
-  app.set_version_flag("--version", "gregor 0.1.0");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    exit_code = app.exit(e, out, err) == 0 ? 0 : 1;
-    return std::nullopt;
-  }
+  if (!parse_command_line(app, argc, argv, out, err, exit_code)) return std::nullopt;
   // An --state / --type given without a value leaves the optional engaged with "".
   if (state_opt->count() > 0 && !o.state) o.state = "";
   if (type_opt->count() > 0 && !o.type) o.type = "";

@@ -93,13 +93,7 @@ std::optional<leader_election_options> parse_leader_election_options(int argc, c
                  "performed if the current leader is not the preferred leader for the topic partition. If unclean "
                  "election is selected, the election is only performed if there are no leader for the topic "
                  "partition. REQUIRED.");
-  app.set_version_flag("--version", "gregor 0.1.0");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    exit_code = app.exit(e, out, err) == 0 ? 0 : 1;
-    return std::nullopt;
-  }
+  if (!parse_command_line(app, argc, argv, out, err, exit_code)) return std::nullopt;
   auto given = [&](const char* name) { return app.count(name) > 0; };
   if (given("--election-type")) {
     auto t = parse_election_type(type_text);
@@ -189,13 +183,7 @@ std::optional<preferred_election_options> parse_preferred_election_options(int a
                  "URLs can be given. REQUIRED unless --zookeeper is given.");
   app.add_option("--admin.config", o.admin_config,
                  "Admin client config properties file to pass to the admin client when --bootstrap-server is given.");
-  app.set_version_flag("--version", "gregor 0.1.0");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    exit_code = app.exit(e, out, err) == 0 ? 0 : 1;
-    return std::nullopt;
-  }
+  if (!parse_command_line(app, argc, argv, out, err, exit_code)) return std::nullopt;
   bool bootstrap = app.count("--bootstrap-server") > 0;
   bool zookeeper = app.count("--zookeeper") > 0;
   if (bootstrap == zookeeper) {

@@ -5,22 +5,15 @@
 // Replica moves between log directories ("log_dirs" other than "any") are refused: Gregor's
 // brokers do not serve AlterReplicaLogDirs.
 
-#include <algorithm>
 #include <ostream>
-#include <random>
 #include <set>
 
 #include "admin_client_options.h"
 #include "gregor/client/errc.h"
 #include "gregor/client/sync_client.h"
-#include "gregor/metadata/replica_assignment.h"
-#include "json_input.h"
 #include "kafka_exception.h"
-#include "reassign_command.h"
+#include "reassign_backend.h"
 #include "reassign_format.h"
-#include "reassign_generate.h"
-#include "reassign_json.h"
-#include "reassign_throttle.h"
 
 namespace gregor::tools {
 
@@ -28,19 +21,13 @@ namespace {
 
 namespace gc = gregor::client;
 
-using assignment_map = std::map<topic_partition, std::vector<int32_t>>;
-
 constexpr const char* log_dirs_unsupported =
   "Moving replicas between log directories (\"log_dirs\" other than \"any\") is not supported: the brokers do "
   "not serve AlterReplicaLogDirs.";
 
-// A failure that ends the command: its text, printed after "Error: " unless `terse`.
-struct failure {
-  std::string message;
-  bool terse = false;
-};
+using failure = reassign_failure;
 
-class reassigner {
+class reassigner : public reassign_backend {
 public:
   reassigner(gc::sync_client& c, const reassign_options& o, std::ostream& out) : _c(c), _o(o), _out(out) {}
 
@@ -54,28 +41,13 @@ public:
     case reassign_action::list: f = list(); break;
     case reassign_action::none: return 1;
     }
-    if (!f) return 0;
-    if (f->terse) {
-      _out << f->message << "\n";
-      return 1;
-    }
-    return reassign_error(_out, f->message);
+    return reassign_exit(_out, f);
   }
 
 private:
   std::chrono::milliseconds timeout() const { return _c.async().options().request_timeout; }
 
   static failure broker_failure(const std::error_code& ec) { return {kafka_exception_text(ec, ""), false}; }
-
-  std::optional<failure> read_plan(const std::string& path, reassignment_plan& plan) {
-    std::string error;
-    auto text = json_input::read_file(path, error);
-    if (!text) return failure{error};
-    auto parsed = parse_reassignment_json(*text, error);
-    if (!parsed) return failure{error};
-    plan = std::move(*parsed);
-    return std::nullopt;
-  }
 
   // The replicas of every partition of `topics`; a topic that does not exist fails the command.
   std::optional<failure> topic_replicas(const std::vector<std::string>& topics, assignment_map& out,
@@ -94,6 +66,41 @@ private:
     return std::nullopt;
   }
 
+  reassign_outcome generate_inputs(const std::vector<std::string>& topics, assignment_map& current,
+                                   std::vector<metadata::broker_rack>& brokers) override {
+    gc::cluster_metadata md;
+    if (auto f = topic_replicas(topics, current, &md)) return f;
+    for (const auto& [id, b] : md.brokers) brokers.push_back({id, b.rack});
+    return std::nullopt;
+  }
+
+  reassign_outcome live_brokers(std::set<int32_t>& out) override {
+    auto md = _c.run(_c.async().refresh_metadata(std::nullopt, false));
+    if (!md) return broker_failure(md.error());
+    for (const auto& [id, b] : md->brokers) out.insert(id);
+    return std::nullopt;
+  }
+
+  // IncrementalAlterConfigs; the first failed resource fails the command.
+  reassign_outcome alter_configs(const std::vector<entity_config_change>& changes) override {
+    if (changes.empty()) return std::nullopt;
+    std::vector<gc::config_resource_change> request;
+    for (const auto& c : changes) {
+      gc::config_resource_change r{c.broker ? gc::config_resource_type::broker : gc::config_resource_type::topic,
+                                   c.name, {}};
+      for (const auto& [key, value] : c.keys) {
+        r.alterations.push_back({key, value ? gc::config_op_type::set : gc::config_op_type::remove, value});
+      }
+      request.push_back(std::move(r));
+    }
+    auto results = _c.run(_c.async().incremental_alter_configs(std::move(request)));
+    if (!results) return broker_failure(results.error());
+    for (const auto& r : *results) {
+      if (r.error) return failure{kafka_exception_text(r.error, r.message)};
+    }
+    return std::nullopt;
+  }
+
   std::optional<failure> in_progress(std::optional<std::vector<topic_partition>> partitions,
                                      std::map<topic_partition, gc::ongoing_reassignment>& out) {
     auto listed = _c.run(_c.async().list_partition_reassignments(std::move(partitions), timeout()));
@@ -102,91 +109,11 @@ private:
     return std::nullopt;
   }
 
-  // IncrementalAlterConfigs; the first failed resource fails the command.
-  std::optional<failure> alter_configs(std::vector<gc::config_resource_change> changes) {
-    if (changes.empty()) return std::nullopt;
-    auto results = _c.run(_c.async().incremental_alter_configs(std::move(changes)));
-    if (!results) return broker_failure(results.error());
-    for (const auto& r : *results) {
-      if (r.error) return failure{kafka_exception_text(r.error, r.message)};
-    }
-    return std::nullopt;
-  }
-
-  // --verify / --cancel without --preserve-throttles: every throttle the tool may have set goes,
-  // on every live broker and every broker of the plan, and on every topic of the plan.
-  std::optional<failure> clear_all_throttles(const reassignment_plan& plan) {
-    auto md = _c.run(_c.async().refresh_metadata(std::nullopt, false));
-    if (!md) return broker_failure(md.error());
-    std::set<int32_t> brokers;
-    for (const auto& [id, b] : md->brokers) brokers.insert(id);
-    std::set<std::string> topics;
-    for (const auto& [tp, replicas] : plan.partitions) {
-      brokers.insert(replicas.begin(), replicas.end());
-      topics.insert(tp.topic);
-    }
-    std::vector<gc::config_resource_change> changes;
-    for (int32_t b : brokers) {
-      gc::config_resource_change c{gc::config_resource_type::broker, std::to_string(b), {}};
-      for (const char* key : {leader_throttled_rate, follower_throttled_rate, log_dirs_throttled_rate}) {
-        c.alterations.push_back({key, gc::config_op_type::remove, std::nullopt});
-      }
-      changes.push_back(std::move(c));
-    }
-    _out << clearing_broker_throttles_text(std::vector<int32_t>(brokers.begin(), brokers.end())) << "\n";
-    if (auto f = alter_configs(std::move(changes))) return f;
-    changes.clear();
-    for (const auto& t : topics) {
-      gc::config_resource_change c{gc::config_resource_type::topic, t, {}};
-      for (const char* key : {leader_throttled_replicas, follower_throttled_replicas}) {
-        c.alterations.push_back({key, gc::config_op_type::remove, std::nullopt});
-      }
-      changes.push_back(std::move(c));
-    }
-    _out << clearing_topic_throttles_text(std::vector<std::string>(topics.begin(), topics.end())) << "\n";
-    return alter_configs(std::move(changes));
-  }
-
-  std::optional<failure> generate() {
-    std::string error;
-    auto brokers_wanted = parse_broker_list(_o.broker_list, error);
-    if (!brokers_wanted) return failure{error};
-    auto text = json_input::read_file(_o.topics_to_move_json_file, error);
-    if (!text) return failure{error};
-    auto topics = parse_topics_to_move_json(*text, error);
-    if (!topics) return failure{error};
-    auto dup = duplicates(*topics);
-    if (!dup.empty()) {
-      std::string names;
-      for (const auto& t : dup) names += (names.empty() ? "" : ",") + t;
-      return failure{"List of topics to reassign contains duplicate entries: " + names};
-    }
-    assignment_map current;
-    gc::cluster_metadata md;
-    if (auto f = topic_replicas(*topics, current, &md)) return f;
-    // Live brokers of the list; racks only when rack awareness is on.
-    std::vector<metadata::broker_rack> brokers;
-    for (const auto& [id, b] : md.brokers) {
-      if (std::find(brokers_wanted->begin(), brokers_wanted->end(), id) == brokers_wanted->end()) continue;
-      brokers.push_back({id, _o.disable_rack_aware ? std::nullopt : b.rack});
-    }
-    size_t racked = std::count_if(brokers.begin(), brokers.end(), [](const auto& b) { return b.rack.has_value(); });
-    if (!_o.disable_rack_aware && racked != 0 && racked != brokers.size()) {
-      return failure{"Not all brokers have rack information. Add --disable-rack-aware in command line to make "
-                     "replica assignment without rack information."};
-    }
-    std::mt19937 rng{std::random_device{}()};
-    auto proposed = propose_reassignment(current, brokers, !_o.disable_rack_aware, rng, error);
-    if (!proposed) return failure{error};
-    _out << generate_text(current, *proposed) << "\n";
-    return std::nullopt;
-  }
+  std::optional<failure> generate() { return generate_reassignment(_o, *this, _out); }
 
   std::optional<failure> execute() {
     reassignment_plan plan;
-    if (auto f = read_plan(_o.reassignment_json_file, plan)) return f;
-    if (auto why = execute_plan_error(plan); !why.empty()) return failure{why};
-    if (!plan.log_dirs.empty()) return failure{log_dirs_unsupported};
+    if (auto f = read_reassignment_plan(_o.reassignment_json_file, true, log_dirs_unsupported, plan)) return f;
     assignment_map proposed(plan.partitions.begin(), plan.partitions.end());
 
     std::map<topic_partition, gc::ongoing_reassignment> ongoing;
@@ -223,7 +150,8 @@ private:
     if (_o.throttle >= 0 || _o.replica_alter_log_dirs_throttle >= 0) {
       _out << verify_periodically_message << "\n";
       if (_o.throttle >= 0) {
-        if (auto f = set_throttles(ongoing, proposed, current)) return f;
+        auto moves = proposed_move_map(ongoing, proposed, current);
+        if (auto f = set_reassignment_throttles(moves, _o.throttle, *this)) return f;
         _out << "The inter-broker throttle limit was set to " << _o.throttle << " B/s\n";
       }
       if (_o.replica_alter_log_dirs_throttle >= 0) {
@@ -247,34 +175,9 @@ private:
     return std::nullopt;
   }
 
-  std::optional<failure> set_throttles(const std::map<topic_partition, gc::ongoing_reassignment>& ongoing,
-                                       const assignment_map& proposed, const assignment_map& current) {
-    auto moves = proposed_move_map(ongoing, proposed, current);
-    auto leaders = leader_throttles(moves);
-    auto followers = follower_throttles(moves);
-    std::vector<gc::config_resource_change> changes;
-    for (const auto& [topic, parts] : moves) {
-      gc::config_resource_change c{gc::config_resource_type::topic, topic, {}};
-      c.alterations.push_back({leader_throttled_replicas, gc::config_op_type::set, leaders[topic]});
-      c.alterations.push_back({follower_throttled_replicas, gc::config_op_type::set, followers[topic]});
-      changes.push_back(std::move(c));
-    }
-    if (auto f = alter_configs(std::move(changes))) return f;
-    changes.clear();
-    std::string rate = std::to_string(_o.throttle);
-    for (int32_t b : reassigning_brokers(moves)) {
-      gc::config_resource_change c{gc::config_resource_type::broker, std::to_string(b), {}};
-      c.alterations.push_back({leader_throttled_rate, gc::config_op_type::set, rate});
-      c.alterations.push_back({follower_throttled_rate, gc::config_op_type::set, rate});
-      changes.push_back(std::move(c));
-    }
-    return alter_configs(std::move(changes));
-  }
-
   std::optional<failure> verify() {
     reassignment_plan plan;
-    if (auto f = read_plan(_o.reassignment_json_file, plan)) return f;
-    if (!plan.log_dirs.empty()) return failure{log_dirs_unsupported};
+    if (auto f = read_reassignment_plan(_o.reassignment_json_file, false, log_dirs_unsupported, plan)) return f;
     std::map<topic_partition, gc::ongoing_reassignment> ongoing;
     if (auto f = in_progress(std::nullopt, ongoing)) return f;
 
@@ -305,14 +208,13 @@ private:
     }
     _out << partition_states_text(states) << "\n";
     _out << "\n";  // Kafka prints the (empty) summary of log-directory moves here
-    if (ongoing.empty() && !_o.preserve_throttles) return clear_all_throttles(plan);
+    if (ongoing.empty() && !_o.preserve_throttles) return clear_reassignment_throttles(plan, *this, _out);
     return std::nullopt;
   }
 
   std::optional<failure> cancel() {
     reassignment_plan plan;
-    if (auto f = read_plan(_o.reassignment_json_file, plan)) return f;
-    if (!plan.log_dirs.empty()) return failure{log_dirs_unsupported};
+    if (auto f = read_reassignment_plan(_o.reassignment_json_file, false, log_dirs_unsupported, plan)) return f;
     std::set<topic_partition> targets;
     for (const auto& [tp, replicas] : plan.partitions) targets.insert(tp);
     std::map<topic_partition, gc::ongoing_reassignment> ongoing;
@@ -337,7 +239,7 @@ private:
       _out << "None of the specified partition reassignments are active.\n";
     }
     _out << "None of the specified partition moves are active.\n";
-    if (!_o.preserve_throttles) return clear_all_throttles(plan);
+    if (!_o.preserve_throttles) return clear_reassignment_throttles(plan, *this, _out);
     return std::nullopt;
   }
 

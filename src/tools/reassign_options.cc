@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli_util.h"
 #include "reassign_command.h"
 
 namespace gregor::tools {
@@ -16,12 +17,6 @@ int reassign_error(std::ostream& out, const std::string& message) {
 }
 
 namespace {
-
-std::optional<reassign_options> usage_error(std::ostream& err, int& exit_code, const std::string& message) {
-  err << message << "\n" << "Run with --help for the list of options.\n";
-  exit_code = 1;
-  return std::nullopt;
-}
 
 // joptsimple prints an option spec as "[name]".
 std::string spec(const std::string& name) { return "[" + name + "]"; }
@@ -76,13 +71,7 @@ std::optional<reassign_options> parse_reassign_options(int argc, char** argv, st
                "change the throttle of an ongoing reassignment.");
   app.add_flag("--preserve-throttles", o.preserve_throttles,
                "Do not modify broker or topic throttles.");
-  app.set_version_flag("--version", "gregor 0.1.0");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    exit_code = app.exit(e, out, err) == 0 ? 0 : 1;
-    return std::nullopt;
-  }
+  if (!parse_command_line(app, argc, argv, out, err, exit_code)) return std::nullopt;
   auto given = [&](const std::string& name) { return app.count("--" + name) > 0; };
 
   const std::vector<std::pair<std::string, reassign_action>> actions{

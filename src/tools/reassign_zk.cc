@@ -6,37 +6,26 @@
 
 #include <algorithm>
 #include <ostream>
-#include <random>
 #include <set>
 
 #include "cli_util.h"
-#include "gregor/metadata/replica_assignment.h"
 #include "gregor/zk/znodes.h"
-#include "json_input.h"
-#include "reassign_command.h"
+#include "reassign_backend.h"
 #include "reassign_format.h"
-#include "reassign_generate.h"
-#include "reassign_json.h"
-#include "reassign_throttle.h"
 #include "zk_tool_session.h"
 
 namespace gregor::tools {
 
 namespace {
 
-using assignment_map = std::map<topic_partition, std::vector<int32_t>>;
-
 constexpr const char* log_dirs_need_bootstrap =
   "bootstrap-server needs to be provided when replica reassignments are present.";
 
-struct failure {
-  std::string message;
-  bool terse = false;
-};
+using failure = reassign_failure;
 
 bytes to_bytes(std::string_view s) { return bytes(s.begin(), s.end()); }
 
-class zk_reassigner {
+class zk_reassigner : public reassign_backend {
 public:
   zk_reassigner(zk_tool_session& zk, const reassign_options& o, std::ostream& out) : _zk(zk), _o(o), _out(out) {}
 
@@ -50,26 +39,11 @@ public:
     case reassign_action::list:
     case reassign_action::none: f = failure{"Unsupported action."}; break;
     }
-    if (!f) return 0;
-    if (f->terse) {
-      _out << f->message << "\n";
-      return 1;
-    }
-    return reassign_error(_out, f->message);
+    return reassign_exit(_out, f);
   }
 
 private:
   static failure zk_failure(const std::error_code& ec) { return {ec.message()}; }
-
-  std::optional<failure> read_plan(reassignment_plan& plan) {
-    std::string error;
-    auto text = json_input::read_file(_o.reassignment_json_file, error);
-    if (!text) return failure{error};
-    auto parsed = parse_reassignment_json(*text, error);
-    if (!parsed) return failure{error};
-    plan = std::move(*parsed);
-    return std::nullopt;
-  }
 
   // Replicas of every partition of the named topics that exist (others are skipped, as Kafka's
   // getReplicaAssignmentForTopics skips them). `moving`, when given, receives the partitions whose
@@ -100,6 +74,28 @@ private:
       auto b = _zk.run(_zk.kafka().get_broker(id));
       if (!b) return zk_failure(b.error());
       if (*b) out.push_back({id, (*b)->registration.rack});
+    }
+    return std::nullopt;
+  }
+
+  reassign_outcome generate_inputs(const std::vector<std::string>& topics, assignment_map& current,
+                                   std::vector<metadata::broker_rack>& brokers) override {
+    if (auto f = topic_replicas(std::set<std::string>(topics.begin(), topics.end()), current)) return f;
+    return registered_brokers(brokers);
+  }
+
+  reassign_outcome live_brokers(std::set<int32_t>& out) override {
+    std::vector<metadata::broker_rack> live;
+    if (auto f = registered_brokers(live)) return f;
+    for (const auto& b : live) out.insert(b.id);
+    return std::nullopt;
+  }
+
+  // One entity at a time (each write makes its own change notification).
+  reassign_outcome alter_configs(const std::vector<entity_config_change>& changes) override {
+    for (const auto& c : changes) {
+      std::map<std::string, std::optional<std::string>> keys(c.keys.begin(), c.keys.end());
+      if (auto f = change_config(c.broker ? "brokers" : "topics", c.name, keys)) return f;
     }
     return std::nullopt;
   }
@@ -140,42 +136,11 @@ private:
     return std::nullopt;
   }
 
-  std::optional<failure> generate() {
-    std::string error;
-    auto wanted = parse_broker_list(_o.broker_list, error);
-    if (!wanted) return failure{error};
-    auto text = json_input::read_file(_o.topics_to_move_json_file, error);
-    if (!text) return failure{error};
-    auto topics = parse_topics_to_move_json(*text, error);
-    if (!topics) return failure{error};
-    auto dup = duplicates(*topics);
-    if (!dup.empty()) {
-      std::string names;
-      for (const auto& t : dup) names += (names.empty() ? "" : ",") + t;
-      return failure{"List of topics to reassign contains duplicate entries: " + names};
-    }
-    assignment_map current;
-    if (auto f = topic_replicas(std::set<std::string>(topics->begin(), topics->end()), current)) return f;
-    std::vector<metadata::broker_rack> all;
-    if (auto f = registered_brokers(all)) return f;
-    std::vector<metadata::broker_rack> brokers;
-    for (auto& b : all) {
-      if (std::find(wanted->begin(), wanted->end(), b.id) == wanted->end()) continue;
-      if (_o.disable_rack_aware) b.rack.reset();
-      brokers.push_back(b);
-    }
-    std::mt19937 rng{std::random_device{}()};
-    auto proposed = propose_reassignment(current, brokers, !_o.disable_rack_aware, rng, error);
-    if (!proposed) return failure{error};
-    _out << generate_text(current, *proposed) << "\n";
-    return std::nullopt;
-  }
+  std::optional<failure> generate() { return generate_reassignment(_o, *this, _out); }
 
   std::optional<failure> execute() {
     reassignment_plan plan;
-    if (auto f = read_plan(plan)) return f;
-    if (auto why = execute_plan_error(plan); !why.empty()) return failure{why};
-    if (!plan.log_dirs.empty()) return failure{log_dirs_need_bootstrap};
+    if (auto f = read_reassignment_plan(_o.reassignment_json_file, true, log_dirs_need_bootstrap, plan)) return f;
     assignment_map proposed(plan.partitions.begin(), plan.partitions.end());
 
     std::set<std::string> topics;
@@ -213,19 +178,7 @@ private:
     if (_o.throttle >= 0) {
       _out << verify_periodically_message << "\n";
       auto moves = proposed_move_map({}, proposed, current);
-      auto leaders = leader_throttles(moves);
-      auto followers = follower_throttles(moves);
-      for (const auto& [topic, parts] : moves) {
-        std::map<std::string, std::optional<std::string>> changes{{leader_throttled_replicas, leaders[topic]},
-                                                                  {follower_throttled_replicas, followers[topic]}};
-        if (auto f = change_config("topics", topic, changes)) return f;
-      }
-      std::string rate = std::to_string(_o.throttle);
-      for (int32_t b : reassigning_brokers(moves)) {
-        std::map<std::string, std::optional<std::string>> changes{{leader_throttled_rate, rate},
-                                                                  {follower_throttled_rate, rate}};
-        if (auto f = change_config("brokers", std::to_string(b), changes)) return f;
-      }
+      if (auto f = set_reassignment_throttles(moves, _o.throttle, *this)) return f;
       _out << "The inter-broker throttle limit was set to " << _o.throttle << " B/s\n";
     }
 
@@ -243,8 +196,7 @@ private:
 
   std::optional<failure> verify() {
     reassignment_plan plan;
-    if (auto f = read_plan(plan)) return f;
-    if (!plan.log_dirs.empty()) return failure{log_dirs_need_bootstrap};
+    if (auto f = read_reassignment_plan(_o.reassignment_json_file, false, log_dirs_need_bootstrap, plan)) return f;
     _out << "Warning: because you are using the deprecated --zookeeper option, the results may be incomplete.  Use "
             "--bootstrap-server instead for more accurate results.\n";
     std::map<topic_partition, std::vector<int32_t>> running;
@@ -265,32 +217,7 @@ private:
     }
     _out << partition_states_text(states) << "\n";
     if (!running.empty() || !moving.empty() || _o.preserve_throttles) return std::nullopt;
-    return clear_all_throttles(plan);
-  }
-
-  std::optional<failure> clear_all_throttles(const reassignment_plan& plan) {
-    std::vector<metadata::broker_rack> live;
-    if (auto f = registered_brokers(live)) return f;
-    std::set<int32_t> brokers;
-    for (const auto& b : live) brokers.insert(b.id);
-    std::set<std::string> topics;
-    for (const auto& [tp, replicas] : plan.partitions) {
-      brokers.insert(replicas.begin(), replicas.end());
-      topics.insert(tp.topic);
-    }
-    _out << clearing_broker_throttles_text(std::vector<int32_t>(brokers.begin(), brokers.end())) << "\n";
-    for (int32_t b : brokers) {
-      std::map<std::string, std::optional<std::string>> removals{
-        {leader_throttled_rate, std::nullopt}, {follower_throttled_rate, std::nullopt}, {log_dirs_throttled_rate, std::nullopt}};
-      if (auto f = change_config("brokers", std::to_string(b), removals)) return f;
-    }
-    _out << clearing_topic_throttles_text(std::vector<std::string>(topics.begin(), topics.end())) << "\n";
-    for (const auto& t : topics) {
-      std::map<std::string, std::optional<std::string>> removals{{leader_throttled_replicas, std::nullopt},
-                                                                 {follower_throttled_replicas, std::nullopt}};
-      if (auto f = change_config("topics", t, removals)) return f;
-    }
-    return std::nullopt;
+    return clear_reassignment_throttles(plan, *this, _out);
   }
 
   zk_tool_session& _zk;

@@ -13,17 +13,6 @@ int topic_command_error(std::ostream& out, const std::string& message) {
   return 1;
 }
 
-namespace {
-
-// A usage error: the message, then a hint, exit code 1 (Kafka prints the message and its usage).
-std::optional<topics_options> usage_error(std::ostream& err, int& exit_code, const std::string& message) {
-  err << message << "\n" << "Run with --help for the list of options.\n";
-  exit_code = 1;
-  return std::nullopt;
-}
-
-} // namespace
-
 std::optional<topics_options> parse_topics_options(int argc, char** argv, std::ostream& out, std::ostream& err,
                                                    int& exit_code) {
   topics_options o;
@@ -50,14 +39,7 @@ std::optional<topics_options> parse_topics_options(int argc, char** argv, std::o
   app.add_flag("--unavailable-partitions", o.unavailable, "With --describe: only partitions whose leader is not available.");
   app.add_flag("--topics-with-overrides", o.topics_with_overrides, "With --describe: only topics that have overridden configs.");
   app.add_flag("--disable-rack-aware", o.disable_rack_aware, "Disable rack aware replica assignment.");
-  app.set_version_flag("--version", "gregor 0.1.0");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    // Help and version exit 0; usage errors exit 1, as Kafka's tools do (CLI11 has its own codes).
-    exit_code = app.exit(e, out, err) == 0 ? 0 : 1;
-    return std::nullopt;
-  }
+  if (!parse_command_line(app, argc, argv, out, err, exit_code)) return std::nullopt;
 
   int actions = int{create} + int{list} + int{describe} + int{alter} + int{remove};
   if (actions != 1) {

@@ -366,6 +366,35 @@ class Broker:
         return self.log_dir / f"{topic}-{partition}"
 
 
+def run_tool_script(script, binary_name, *args, timeout=90):
+    """Runs scripts/<script> (a kafka-*.sh wrapper) with the tool binaries of the build under test;
+    asserts that the wrapper's binary `binary_name` exists. Returns the CompletedProcess (text)."""
+    binary = gregor_binary().parent / binary_name
+    assert binary.exists(), f"{binary} missing (build it first)"
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, GREGOR_BUILD_DIR=str(gregor_binary().parent.parent))
+    return subprocess.run([str(root / "scripts" / script), *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def start_brokers(broker_factory, zk, n=3, extra_props=None):
+    """Brokers 0..n-1 from the broker_factory fixture; returns once all are registered and every
+    broker's Metadata lists all of them and a controller."""
+    import wire  # the test-side protocol helpers; only this function needs them
+    brokers = [broker_factory(broker_id=i, extra_props=extra_props) for i in range(n)]
+    ids = [str(i) for i in range(n)]
+    wait_until(lambda: zk.children("/brokers/ids") == ids, 30, 0.2, "all registrations")
+
+    def everyone_sees_everyone():
+        for b in brokers:
+            md = wire.metadata_v1(b.bootstrap, None)
+            if sorted(x["node_id"] for x in md["brokers"]) != list(range(n)) or md["controller_id"] < 0:
+                return False
+        return True
+    wait_until(everyone_sees_everyone, 30, 0.2, "every broker in every broker's metadata")
+    return brokers
+
+
 def start_after_kill(broker, zk=None, timeout=40):
     """Starts a broker that was killed. Its old ZooKeeper session keeps /brokers/ids/<id> until it
     expires (zookeeper.session.timeout.ms), and a broker refuses to start while another session

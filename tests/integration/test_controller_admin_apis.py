@@ -33,6 +33,26 @@ def _call(bootstrap, key, version, flexible, encode):
     return r
 
 
+def _partition_results(r):
+    """Reads the rest of an ElectLeaders / AlterPartitionReassignments response: the per-topic
+    partition results and the trailing tags. Returns {(t, p): (code, msg)}."""
+    results = {}
+
+    def topic_result(rr):
+        name = rr.str()
+
+        def partition(rr2):
+            pid, code, msg = rr2.int32(), rr2.int16(), rr2.str()
+            rr2.tags()
+            results[(name, pid)] = (code, msg)
+        rr.arr(partition)
+        rr.tags()
+    r.arr(topic_result)
+    r.tags()
+    assert r.remaining() == 0
+    return results
+
+
 def elect_leaders(bootstrap, version, partitions, election_type=0, timeout_ms=30000):
     """partitions: {topic: [p, ...]} or None (all). Returns (top-level error or None, {(t, p): (code, msg)})."""
     flexible = version >= 2
@@ -50,20 +70,7 @@ def elect_leaders(bootstrap, version, partitions, election_type=0, timeout_ms=30
     r = _call(bootstrap, API_ELECT_LEADERS, version, flexible, encode)
     assert r.int32() == 0
     top = r.int16() if version >= 1 else None
-    results = {}
-
-    def topic_result(rr):
-        name = rr.str()
-
-        def partition(rr2):
-            pid, code, msg = rr2.int32(), rr2.int16(), rr2.str()
-            rr2.tags()
-            results[(name, pid)] = (code, msg)
-        rr.arr(partition)
-        rr.tags()
-    r.arr(topic_result)
-    r.tags()
-    assert r.remaining() == 0
+    results = _partition_results(r)
     return top, results
 
 
@@ -89,20 +96,7 @@ def alter_reassignments(bootstrap, targets):
     r = _call(bootstrap, API_ALTER_REASSIGNMENTS, 0, True, encode)
     assert r.int32() == 0
     error, message = r.int16(), r.str()
-    results = {}
-
-    def topic_result(rr):
-        name = rr.str()
-
-        def partition(rr2):
-            pid, code, msg = rr2.int32(), rr2.int16(), rr2.str()
-            rr2.tags()
-            results[(name, pid)] = (code, msg)
-        rr.arr(partition)
-        rr.tags()
-    r.arr(topic_result)
-    r.tags()
-    assert r.remaining() == 0
+    results = _partition_results(r)
     return error, message, results
 
 

@@ -6,15 +6,9 @@ reorders the replicas: the controller keeps the current leader (it is in the new
 the first replica of the new order is in the ISR but does not lead. Automatic rebalancing is off."""
 
 import json
-import os
-import subprocess
-from pathlib import Path
 
 import harness
 import wire
-
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ROOT / "scripts"
 
 BINARIES = {
     "kafka-leader-election.sh": "gregor-leader-election",
@@ -25,12 +19,7 @@ BINARIES = {
 
 
 def tool(script, *args, timeout=90):
-    binary = harness.gregor_binary().parent / BINARIES[script]
-    assert binary.exists(), f"{binary} missing (build it first)"
-    env = dict(os.environ)
-    env["GREGOR_BUILD_DIR"] = str(harness.gregor_binary().parent.parent)
-    return subprocess.run([str(SCRIPTS / script), *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return harness.run_tool_script(script, BINARIES[script], *args, timeout=timeout)
 
 
 def elect(*args):
@@ -38,19 +27,7 @@ def elect(*args):
 
 
 def start_cluster(broker_factory, zk, n=3):
-    props = {"auto.leader.rebalance.enable": "false"}
-    brokers = [broker_factory(broker_id=i, extra_props=props) for i in range(n)]
-    ids = [str(i) for i in range(n)]
-    harness.wait_until(lambda: zk.children("/brokers/ids") == ids, 30, 0.2, "all registrations")
-
-    def everyone_sees_everyone():
-        for b in brokers:
-            md = wire.metadata_v1(b.bootstrap, None)
-            if sorted(x["node_id"] for x in md["brokers"]) != list(range(n)) or md["controller_id"] < 0:
-                return False
-        return True
-    harness.wait_until(everyone_sees_everyone, 30, 0.2, "every broker in every broker's metadata")
-    return brokers
+    return harness.start_brokers(broker_factory, zk, n, {"auto.leader.rebalance.enable": "false"})
 
 
 def state(zk, topic, p):

@@ -8,31 +8,23 @@ tests check "still in progress" and cancel it; reorders and shrinks (targets alr
 complete at once."""
 
 import json
-import os
-import subprocess
-from pathlib import Path
 
 import pytest
 
 import clients
 import harness
-import wire
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ROOT / "scripts"
 ROLLBACK_HINT = "Save this to use as the --reassignment-json-file option during rollback"
 
 
+BINARIES = {
+    "kafka-reassign-partitions.sh": "gregor-reassign-partitions",
+    "kafka-topics.sh": "gregor-topics",
+}
+
+
 def tool(script, *args, timeout=90):
-    binary = harness.gregor_binary().parent / {
-        "kafka-reassign-partitions.sh": "gregor-reassign-partitions",
-        "kafka-topics.sh": "gregor-topics",
-    }[script]
-    assert binary.exists(), f"{binary} missing (build it first)"
-    env = dict(os.environ)
-    env["GREGOR_BUILD_DIR"] = str(harness.gregor_binary().parent.parent)
-    return subprocess.run([str(SCRIPTS / script), *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return harness.run_tool_script(script, BINARIES[script], *args, timeout=timeout)
 
 
 def reassign(*args, **kw):
@@ -42,18 +34,7 @@ def reassign(*args, **kw):
 def start_cluster(broker_factory, zk, n=3, extra=None):
     props = {"auto.leader.rebalance.enable": "false"}
     props.update(extra or {})
-    brokers = [broker_factory(broker_id=i, extra_props=props) for i in range(n)]
-    ids = [str(i) for i in range(n)]
-    harness.wait_until(lambda: zk.children("/brokers/ids") == ids, 30, 0.2, "all registrations")
-
-    def everyone_sees_everyone():
-        for b in brokers:
-            md = wire.metadata_v1(b.bootstrap, None)
-            if sorted(x["node_id"] for x in md["brokers"]) != list(range(n)) or md["controller_id"] < 0:
-                return False
-        return True
-    harness.wait_until(everyone_sees_everyone, 30, 0.2, "every broker in every broker's metadata")
-    return brokers
+    return harness.start_brokers(broker_factory, zk, n, props)
 
 
 def create_with_assignment(bootstrap, topic, assignment):

@@ -4,34 +4,17 @@ Kafka's errors for a decrease, and the ZooKeeper mode's rewrite of /brokers/topi
 placement of ZOOKEEPER-LAYOUT §9 (leaders continue the round-robin from partition 0's leader)."""
 
 import json
-import os
-import subprocess
-from pathlib import Path
 
 import clients
 import harness
 import wire
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ROOT / "scripts"
-
-
 def topics_sh(*args, timeout=90):
-    binary = harness.gregor_binary().parent / "gregor-topics"
-    assert binary.exists(), f"{binary} missing (build gregor-topics first)"
-    env = dict(os.environ)
-    env["GREGOR_BUILD_DIR"] = str(harness.gregor_binary().parent.parent)
-    return subprocess.run([str(SCRIPTS / "kafka-topics.sh"), *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return harness.run_tool_script("kafka-topics.sh", "gregor-topics", *args, timeout=timeout)
 
 
 def start_cluster(broker_factory, zk, n=3):
-    brokers = [broker_factory(broker_id=i) for i in range(n)]
-    ids = [str(i) for i in range(n)]
-    harness.wait_until(lambda: zk.children("/brokers/ids") == ids, 30, 0.2, "all registrations")
-    harness.wait_until(lambda: all(sorted(x["node_id"] for x in wire.metadata_v1(b.bootstrap, None)["brokers"])
-                                   == list(range(n)) for b in brokers), 30, 0.2, "full metadata everywhere")
-    return brokers
+    return harness.start_brokers(broker_factory, zk, n)
 
 
 def assignment(zk, topic):
