@@ -28,6 +28,7 @@ public:
     case errc::invalid_topic_name: return "invalid topic name";
     case errc::unknown_partition: return "unknown partition";
     case errc::not_started: return "log manager not started";
+    case errc::offset_out_of_order: return "follower append offsets do not continue the log";
     }
     return "unknown log error " + std::to_string(value);
   }

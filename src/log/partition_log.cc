@@ -30,7 +30,9 @@ struct incoming_batch {
   int64_t max_timestamp;
 };
 
-void remove_segment_files(const std::filesystem::path& dir, int64_t base) {
+} // namespace
+
+void partition_log::remove_segment_files(const std::filesystem::path& dir, int64_t base) {
   std::error_code ignored;
   std::filesystem::remove(filenames::log_file(dir, base), ignored);
   std::filesystem::remove(filenames::offset_index_file(dir, base), ignored);
@@ -38,7 +40,14 @@ void remove_segment_files(const std::filesystem::path& dir, int64_t base) {
   std::filesystem::remove(filenames::txn_index_file(dir, base), ignored);
 }
 
-} // namespace
+void partition_log::remove_segment_now(std::unique_ptr<segment> seg) {
+  const int64_t base = seg->base_offset();
+  if (auto r = seg->close(); !r) {
+    get_logger("log")->warn("{}: closing segment {}: {}", _dir.string(), base, r.error().message());
+  }
+  seg.reset();
+  remove_segment_files(_dir, base);
+}
 
 partition_log::partition_log(std::filesystem::path dir, topic_partition tp, log_config cfg, clock& clk)
   : _dir(std::move(dir)), _tp(std::move(tp)), _cfg(std::move(cfg)), _clk(clk),
@@ -244,11 +253,11 @@ result<void> partition_log::load(const recovery_hint& hint) {
 }
 
 result<void> partition_log::reset_to_empty(int64_t offset) {
-  for (auto& [base, seg] : _segments) {
-    (void)seg->close();
-    remove_segment_files(_dir, base);
+  while (!_segments.empty()) {
+    auto node = _segments.extract(std::prev(_segments.end()));
+    (void)node.mapped()->close();
+    remove_segment_files(_dir, node.key());
   }
-  _segments.clear();
   _epochs.clear();
   auto seg = segment::create(_dir, offset, _cfg, _clk.now_ms(), next_roll_jitter());
   if (!seg) return unexpected(seg.error());
@@ -300,15 +309,6 @@ result<append_result> partition_log::append(shared_bytes batches, int32_t leader
   out.last_offset = next - 1;
   if (out.offset_of_max_timestamp < 0) out.offset_of_max_timestamp = out.first_offset;
 
-  int64_t now = _clk.now_ms();
-  if (!active().empty() && (active().should_roll(total, out.max_timestamp, now) ||
-                            !active().fits_offset(out.last_offset))) {
-    if (auto r = roll(std::max(out.first_offset, _log_end_offset)); !r) return unexpected(r.error());
-  }
-  if (!active().fits_offset(out.first_offset) || !active().fits_offset(out.last_offset)) {
-    return unexpected(make_error_code(errc::offset_overflow));
-  }
-
   // The log rewrites bytes 0-15 of each batch (base offset, length, leader epoch); they go out from
   // here, and the rest of the batch straight from the caller's buffer.
   constexpr size_t head_size = detail::magic_offset;
@@ -325,22 +325,42 @@ result<append_result> partition_log::append(shared_bytes batches, int32_t leader
     pieces.push_back(data.subspan(b.position + head_size, b.size - head_size));
     base += static_cast<int64_t>(b.last_offset_delta) + 1;
   }
+  const epoch_entry epoch_start{leader_epoch, out.first_offset};
+  if (auto r = write_batches(out, total, pieces, std::span(&epoch_start, 1)); !r) return unexpected(r.error());
+  out.log_start_offset = _log_start_offset;
+  return out;
+}
+
+result<void> partition_log::write_batches(const append_result& out, int64_t total, std::span<const bytes_view> pieces,
+                                          std::span<const epoch_entry> epoch_starts) {
+  const int64_t now = _clk.now_ms();
+  const bool fits = active().fits_offset(out.first_offset) && active().fits_offset(out.last_offset);
+  const int64_t roll_base = std::max(out.first_offset, _log_end_offset);
+  // An empty active segment is rolled only when the offsets cannot be stored relative to its base
+  // (a follower's gap after compaction, or a log truncated inside a gap).
+  if ((!active().empty() && active().should_roll(total, out.max_timestamp, now)) ||
+      (!fits && roll_base > active().base_offset())) {
+    if (auto r = roll(roll_base); !r) return r;
+  }
+  if (!active().fits_offset(out.first_offset) || !active().fits_offset(out.last_offset)) {
+    return unexpected(make_error_code(errc::offset_overflow));
+  }
   if (auto r = active().append(out.last_offset, out.max_timestamp, out.offset_of_max_timestamp, pieces); !r) {
-    return unexpected(r.error());
+    return r;
   }
   _log_end_offset = out.last_offset + 1;
-  out.log_start_offset = _log_start_offset;
   // Before any flush: a recovery point never covers data whose epoch start is not on disk.
-  if (auto latest = _epochs.latest_epoch(); leader_epoch >= 0 && (!latest || leader_epoch > *latest)) {
-    if (_epochs.assign(leader_epoch, out.first_offset)) persist_epochs();
+  bool epochs_changed = false;
+  for (const auto& e : epoch_starts) {
+    auto latest = _epochs.latest_epoch();
+    if (e.epoch >= 0 && (!latest || e.epoch > *latest) && _epochs.assign(e.epoch, e.start_offset)) {
+      epochs_changed = true;
+    }
   }
+  if (epochs_changed) persist_epochs();
 
-  if (_log_end_offset - _recovery_point >= _cfg.flush_messages) {
-    if (auto r = flush(); !r) return unexpected(r.error());
-  } else if (auto r = flush_if_due(); !r) {
-    return unexpected(r.error());
-  }
-  return out;
+  if (_log_end_offset - _recovery_point >= _cfg.flush_messages) return flush();
+  return flush_if_due();
 }
 
 result<void> partition_log::roll(int64_t new_base_offset) {

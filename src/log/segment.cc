@@ -433,6 +433,59 @@ result<void> segment::truncate_log(uint64_t size) {
   return {};
 }
 
+result<std::optional<int64_t>> segment::truncate_to(int64_t offset, int64_t now_ms) {
+  if (auto r = make_active(); !r) return unexpected(r.error());
+  auto found = find_batch(offset);
+  if (!found) return unexpected(found.error());
+  std::optional<int64_t> cut_base;
+  if (*found) {
+    const batch_position cut = **found;
+    cut_base = cut.base_offset;
+    // Entries hold batch last offsets; those of the batches kept are below the cut batch's base.
+    _offset_index->truncate_to_offset(cut.base_offset);
+    _time_index->truncate_to_offset(cut.base_offset);
+    // A fresh descriptor: the log cleaner recognises "its" segment by descriptor and size, and the
+    // bytes after the cut will be replaced by other data of possibly the same length.
+    int fd = ::open(log_path().c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return unexpected(detail::errno_code());
+    auto file = std::make_shared<const file_descriptor>(fd);
+    if (auto r = detail::truncate_fd(fd, cut.position); !r) return unexpected(r.error());
+    // The cut must reach the disk before the epoch checkpoint forgets the removed epochs.
+    if (auto r = detail::fsync_fd(fd); !r) return unexpected(r.error());
+    _log.adopt(std::move(file));
+    _size = cut.position;
+    _offset_index->truncate_to_position(cut.position);
+  }
+
+  // What remains: the last time-index entry bounds every timestamp before its batch; the batches
+  // from there on are scanned for the rest and for the last offset.
+  auto file = open_file();
+  if (!file) return unexpected(file.error());
+  auto last_time = _time_index->last_entry();
+  _max_timestamp = last_time ? last_time->timestamp : -1;
+  _offset_of_max_timestamp = last_time ? last_time->offset : -1;
+  uint64_t pos = last_time ? _offset_index->lookup(last_time->offset).position : 0;
+  _next_offset = _base_offset;
+  if (auto last_entry = _offset_index->last_entry()) _next_offset = last_entry->offset + 1;
+  for (;;) {
+    auto b = batch_at(**file, pos);
+    if (!b) return unexpected(b.error());
+    if (!*b) break;
+    if ((*b)->max_timestamp > _max_timestamp) {
+      _max_timestamp = (*b)->max_timestamp;
+      _offset_of_max_timestamp = (*b)->last_offset;
+    }
+    _next_offset = (*b)->last_offset + 1;
+    pos += (*b)->size;
+  }
+  _max_timestamp_known = true;
+  auto last_entry = _offset_index->last_entry();
+  _bytes_since_last_index_entry = _size - (last_entry ? last_entry->position : 0);
+  _rolling_timestamp.reset();
+  if (_size == 0) _created_ms = now_ms;
+  return cut_base;
+}
+
 result<void> segment::make_active() {
   if (auto r = load_indexes(true); !r) return r;
   auto room = static_cast<uint64_t>(std::max(_segment_index_bytes, 0));

@@ -44,6 +44,9 @@ enum class errc {
   unknown_partition,
   // The log manager was not started, or was shut down.
   not_started,
+  // A follower append whose first offset is below the log end offset, or whose offsets do not
+  // increase (the fetcher's position and the log disagree).
+  offset_out_of_order,
 };
 
 const std::error_category& log_category();

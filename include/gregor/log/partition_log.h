@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -100,6 +101,30 @@ public:
   // (flush policy) is reported although the batches are in the log.
   result<append_result> append(shared_bytes batches, int32_t leader_epoch);
 
+  // Follower append (issue 6): `batches` are complete magic-2 batches copied from the leader, with
+  // their offsets and partition leader epochs already assigned. Each batch's header is checked
+  // (magic, sizes, CRC-32C over the attributes..records) and offsets must increase; the first base
+  // offset must be >= log_end_offset() (gaps are allowed: compaction leaves them), otherwise
+  // errc::offset_out_of_order and nothing is written. The bytes are written unchanged; a batch whose
+  // partition leader epoch is above the cache's latest starts a new leader-epoch entry at its base
+  // offset. Rolls and flushes as append() does; max.message.bytes is not applied (the leader did).
+  // LEO afterwards = last offset of the last batch + 1.
+  result<append_result> append_as_follower(shared_bytes batches);
+
+  // Removes every batch whose last offset >= `offset` (whole batches; callers truncate at batch
+  // boundaries, so LEO afterwards == offset unless `offset` fell inside a batch, when it is that
+  // batch's base). No-op when offset >= log_end_offset(). Segments starting at or above the cut are
+  // deleted (files removed at once), the segment holding it is cut and its indexes trimmed, the
+  // leader-epoch cache loses entries from the new LEO (checkpoint rewritten), recovery_point() is
+  // lowered to at most the new LEO. An offset below log_start_offset() is
+  // truncate_fully_and_start_at(offset).
+  result<void> truncate_to(int64_t offset);
+
+  // Deletes every segment and starts an empty log at `offset`: log start = LEO = recovery point =
+  // offset, leader-epoch cache cleared (Kafka's truncateFullyAndStartAt, used when a follower's
+  // fetch offset fell below the leader's log start).
+  result<void> truncate_fully_and_start_at(int64_t offset);
+
   // Whole batches starting with the one containing `offset`, none whose last offset >= max_offset,
   // at most max_bytes in total unless min_one_batch and the first batch alone is larger (then just
   // that batch). May span segments. Errors: errc::offset_out_of_range when offset is below
@@ -172,8 +197,23 @@ private:
   result<void> load(const recovery_hint& hint);
   // Logs and remembers (for open()'s `why`) a load failure about `file`.
   void load_failed(const std::filesystem::path& file, const std::string& what, std::error_code ec);
-  // Drops every segment and starts empty at `offset` (§8 step 4).
+  // Drops every segment (newest first, so an interruption leaves a prefix of the log) and starts
+  // empty at `offset` (§8 step 4). Clears the epoch cache in memory only.
   result<void> reset_to_empty(int64_t offset);
+  // Removes a segment's .log and index files of `base` at once (no *.deleted stage).
+  static void remove_segment_files(const std::filesystem::path& dir, int64_t base);
+  // Closes a segment already taken out of the map and removes its files at once (truncation:
+  // the data is wrong, not old). Read slices handed out keep their descriptors.
+  void remove_segment_now(std::unique_ptr<segment> seg);
+  // The write half shared by append() and append_as_follower(): `pieces` hold whole batches with
+  // their final offsets [out.first_offset, out.last_offset], `total` bytes, max timestamp as in
+  // `out`. Rolls when §6 says so (also when the offsets do not fit the active segment), writes them
+  // to the active segment, advances the LEO, starts the leader epochs of `epoch_starts` (each only
+  // if above the cache's latest; before any flush, so a recovery point never covers data whose
+  // epoch entry is not on disk) and applies the flush policy. A failed write leaves no batch behind
+  // (a roll before it stays); a failed fsync afterwards is reported although the batches are in.
+  result<void> write_batches(const append_result& out, int64_t total, std::span<const bytes_view> pieces,
+                             std::span<const epoch_entry> epoch_starts);
   // Renames the segment's files to *.deleted and queues them; the segment must be out of the map.
   void delete_segment_files(std::unique_ptr<segment> seg, file_deletion_queue& deletions);
   void persist_epochs();

@@ -91,6 +91,16 @@ public:
   result<void> append(int64_t last_offset, int64_t max_timestamp, int64_t offset_of_max_timestamp,
                       std::span<const bytes_view> pieces);
 
+  // Follower truncation (partition_log::truncate_to): removes every batch whose last offset >=
+  // `offset` (whole batches) and makes this the log's active segment again (indexes re-extended to
+  // segment.index.bytes). Index entries at or after the cut are dropped; the .log is cut, fsync'd
+  // and served from then on by a fresh descriptor (so a cleaner snapshot of the old bytes no longer
+  // matches the segment); next_offset(), the max timestamp and the index counter are recomputed
+  // from what remains (header scan from the last time-index entry). Returns the base offset of the
+  // first batch removed, nullopt when none was. `now_ms` restarts time-based rolling if the
+  // segment ends up empty.
+  result<std::optional<int64_t>> truncate_to(int64_t offset, int64_t now_ms);
+
   // Takes segment.bytes, segment.ms and index.interval.bytes from `cfg` (dynamic topic config).
   void update_limits(const log_config& cfg) {
     _segment_bytes = cfg.segment_bytes;
