@@ -1,16 +1,43 @@
 #include "gregor/replication/partition.h"
 
 #include <algorithm>
+#include <exception>
+#include <string>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 
 #include "gregor/common/logger.h"
+#include "gregor/log/errc.h"
 #include "gregor/log/partition_log.h"
 #include "gregor/record/batch_header.h"
 #include "gregor/record/recompress.h"
 #include "gregor/record/record.h"
 #include "gregor/record/validate.h"
 #include "gregor/replication/error_mapping.h"
+#include "gregor/replication/isr_store.h"
 
 namespace gregor::replication {
+
+namespace {
+
+// A failed ISR write is retried (for the same partition epoch) no sooner than this.
+constexpr int64_t isr_write_retry_backoff_ms = 1000;
+
+bool contains(const std::vector<int32_t>& ids, int32_t id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+std::string join_ids(const std::vector<int32_t>& ids) {
+  std::string out;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(ids[i]);
+  }
+  return out;
+}
+
+} // namespace
 
 partition::partition(topic_partition tp, executor_type ex, int32_t self_id, clock& clk)
   : _tp(std::move(tp)), _executor(std::move(ex)), _self(self_id), _clock(clk) {}
@@ -20,39 +47,134 @@ error_code partition::apply_state(log::partition_log* log, const partition_state
   if (_log != nullptr && state.leader_epoch < _state.leader_epoch) {
     return error_code::stale_controller_epoch;
   }
+  if (_log != nullptr && state.leader_epoch == _state.leader_epoch && state.leader == _state.leader) {
+    // Same leader epoch: the controller rewrote the ISR (or resent what we have). Kafka 3.x applies
+    // it unless its partition epoch is older than ours (a leader-made ISR write may already have
+    // moved ours past it).
+    if (state.partition_epoch < _state.partition_epoch) return error_code::stale_controller_epoch;
+    _config = config;
+    if (!topic_id.is_zero()) _topic_id = topic_id;
+    update_assignment(state);
+    update_high_watermark();
+    notify_waiters();
+    return error_code::none;
+  }
+  const bool was_leader = is_leader();
   _log = log;
   _config = config;
   _state = state;
   if (!topic_id.is_zero()) _topic_id = topic_id;
-  if (_state.leader == _self && _state.leader_epoch >= 0) {
+  if (_state.leader == _self) {
+    make_leader(was_leader);
+  } else {
+    make_follower();
+  }
+  update_high_watermark();
+  notify_waiters();  // fetches and acks=all produces waiting on the old state must re-check
+  return error_code::none;
+}
+
+void partition::make_leader(bool was_leader) {
+  if (_state.leader_epoch >= 0) {
     // Kafka's makeLeader: the new epoch starts at the current log end (leader-epoch-checkpoint).
     if (auto r = _log->assign_epoch_at_end(_state.leader_epoch); !r) {
       get_logger("replication")->error("{}: cannot record leader epoch {}: {}", _tp.to_string(), _state.leader_epoch,
                                        r.error().message());
     }
   }
-  update_high_watermark();
-  notify_waiters();  // fetches waiting on the old leader must re-check
-  return error_code::none;
+  _leader_epoch_start_offset = _log->log_end_offset();
+  reset_follower_states(was_leader);
+  // A write proposed under the previous epoch is not ours to wait for any more (its result is
+  // ignored: the leader epoch differs).
+  _pending_isr.reset();
+  ++_isr_write_generation;
+  _failed_isr_write_epoch = -1;
+}
+
+void partition::make_follower() {
+  _followers.clear();
+  _pending_isr.reset();
+  ++_isr_write_generation;
+  _failed_isr_write_epoch = -1;
+  _leader_epoch_start_offset = -1;
+}
+
+void partition::update_assignment(const partition_state& state) {
+  _state.replicas = state.replicas;
+  _state.isr = state.isr;
+  _state.partition_epoch = state.partition_epoch;
+  _state.controller_epoch = state.controller_epoch;
+  if (!is_leader()) return;
+  // Followers we already track keep their state; new replicas start unknown.
+  const int64_t now = _clock.monotonic_ms();
+  for (int32_t id : _state.replicas) {
+    if (id == _self || _followers.contains(id)) continue;
+    follower_state f;
+    f.last_caught_up_time_ms = contains(_state.isr, id) ? now : 0;
+    _followers.emplace(id, f);
+  }
+  std::erase_if(_followers, [this](const auto& entry) { return !contains(_state.replicas, entry.first); });
+}
+
+void partition::reset_follower_states(bool was_leader) {
+  const int64_t now = _clock.monotonic_ms();
+  const int64_t leader_end = _log->log_end_offset();
+  std::map<int32_t, follower_state> next;
+  for (int32_t id : _state.replicas) {
+    if (id == _self) continue;
+    const bool in_sync = contains(_state.isr, id);
+    follower_state f;
+    auto old = _followers.find(id);
+    if (was_leader && old != _followers.end()) {
+      // Re-elected (a new epoch while leading): the offsets we learned stay valid.
+      f.log_end_offset = old->second.log_end_offset;
+      f.last_fetch_leader_log_end_offset = leader_end;
+      f.last_fetch_time_ms = in_sync ? now : 0;  // out-of-sync replicas must fetch before rejoining
+    }
+    // Followers in the ISR get the full lag before they can be removed; the others never
+    // count as caught up until they fetch.
+    f.last_caught_up_time_ms = in_sync ? now : 0;
+    next.emplace(id, f);
+  }
+  _followers = std::move(next);
 }
 
 void partition::stop() {
   _log = nullptr;
   _state.leader = -1;
+  _followers.clear();
+  _pending_isr.reset();
+  ++_isr_write_generation;
+  _leader_epoch_start_offset = -1;
   notify_waiters();
 }
 
 void partition::update_high_watermark() {
   if (_log == nullptr) return;
-  // The high watermark is the smallest log end offset among the ISR. Only this replica's log end
-  // is known until follower fetching exists, so with an ISR of one it is our log end; with a larger
-  // ISR it does not move past what followers confirmed (none yet).
-  bool alone = _state.isr.size() == 1 && _state.isr[0] == _self;
-  if (alone) {
-    _high_watermark = _log->log_end_offset();
-  } else {
-    _high_watermark = std::clamp(_high_watermark, _log->log_start_offset(), _log->log_end_offset());
+  const int64_t before = _high_watermark;
+  if (is_leader()) {
+    // The smallest log end offset among the (maximal) ISR; an ISR member we have not heard from
+    // yet (-1) holds it where it is.
+    int64_t candidate = _log->log_end_offset();
+    for (int32_t id : maximal_isr()) {
+      if (id == _self) continue;
+      auto it = _followers.find(id);
+      candidate = std::min(candidate, it == _followers.end() ? int64_t{-1} : it->second.log_end_offset);
+    }
+    _high_watermark = std::max(_high_watermark, candidate);
   }
+  _high_watermark = std::clamp(_high_watermark, _log->log_start_offset(), _log->log_end_offset());
+  if (_high_watermark != before) notify_waiters();
+}
+
+std::vector<int32_t> partition::maximal_isr() const {
+  std::vector<int32_t> out = _state.isr;
+  if (_pending_isr) {
+    for (int32_t id : *_pending_isr) {
+      if (!contains(out, id)) out.push_back(id);
+    }
+  }
+  return out;
 }
 
 error_code partition::check_leader_epoch(int32_t current_leader_epoch) const {
@@ -154,16 +276,48 @@ read_outcome partition::read(const read_request& req) {
     out.error = error_code::unsupported_version;  // Kafka's answer to an old fetcher
     return out;
   }
-  int64_t log_start = _log->log_start_offset();
-  int64_t log_end = _log->log_end_offset();
+  const bool from_follower = req.replica_id >= 0;
+  follower_state* follower = nullptr;
+  if (from_follower) {
+    auto it = _followers.find(req.replica_id);
+    if (it == _followers.end()) {
+      out.error = error_code::not_leader_or_follower;  // not a replica of this partition
+      return out;
+    }
+    follower = &it->second;
+  }
+  const int64_t log_start = _log->log_start_offset();
+  const int64_t log_end = _log->log_end_offset();
   out.high_watermark = _high_watermark;
   out.last_stable_offset = _high_watermark;
   out.log_start_offset = log_start;
+  if (from_follower && req.last_fetched_epoch >= 0) {
+    // KIP-320: is (last_fetched_epoch, offset) a prefix of our log? Our answer for that epoch is
+    // the largest epoch <= it and where that epoch ends here.
+    auto ours = _log->end_offset_for_epoch(req.last_fetched_epoch);
+    if (!ours || req.offset < log_start) {
+      out.error = error_code::offset_out_of_range;
+      return out;
+    }
+    if (ours->first < req.last_fetched_epoch || ours->second < req.offset) {
+      out.diverging_epoch = ours;
+      return out;
+    }
+  }
   if (req.offset < log_start || req.offset > log_end) {
     out.error = error_code::offset_out_of_range;
     return out;
   }
-  int64_t max_offset = req.replica_id >= 0 ? log_end : _high_watermark;
+  if (follower != nullptr) {
+    // The fetch offset is the follower's log end offset: it may move the high watermark (and
+    // wake acks=all produces) and bring the follower back into the ISR.
+    update_follower_fetch_state(*follower, req.offset, log_end, _clock.monotonic_ms());
+    update_high_watermark();
+    maybe_expand_isr(req.replica_id);
+    out.high_watermark = _high_watermark;
+    out.last_stable_offset = _high_watermark;
+  }
+  int64_t max_offset = from_follower || req.to_log_end ? log_end : _high_watermark;
   if (req.offset >= max_offset || req.max_bytes <= 0) return out;
   auto data = _log->read(req.offset, static_cast<size_t>(req.max_bytes), max_offset, req.min_one_batch);
   if (!data) {
@@ -279,6 +433,272 @@ void partition::notify_waiters() {
 void partition::update_config(const topic_config& config) {
   _config = config;
   if (_log != nullptr) _log->set_config(config.log);
+}
+
+} // namespace gregor::replication
+
+// ---- replication (issue 6): acks=all, ISR changes, follower side ----
+namespace gregor::replication {
+
+void partition::set_replication(isr_store* store, replication_settings settings) {
+  _isr_store = store;
+  _replication = settings;
+}
+
+std::optional<error_code> partition::replication_status(int64_t required_offset) const {
+  if (!is_leader()) return error_code::not_leader_or_follower;
+  if (_high_watermark < required_offset) return std::nullopt;
+  // Kafka's checkEnoughReplicasReachOffset counts the maximal ISR.
+  if (static_cast<int32_t>(maximal_isr().size()) < _config.min_insync_replicas) {
+    return error_code::not_enough_replicas_after_append;
+  }
+  return error_code::none;
+}
+
+offset_for_epoch partition::offset_for_leader_epoch(int32_t current_leader_epoch, int32_t leader_epoch) const {
+  offset_for_epoch out;
+  if (!is_leader()) {
+    out.error = error_code::not_leader_or_follower;
+    return out;
+  }
+  if (auto e = check_leader_epoch(current_leader_epoch); e != error_code::none) {
+    out.error = e;
+    return out;
+  }
+  if (auto found = _log->end_offset_for_epoch(leader_epoch)) {
+    out.leader_epoch = found->first;
+    out.end_offset = found->second;
+  }
+  return out;
+}
+
+// --- leader: follower tracking and ISR changes ---
+
+void partition::update_follower_fetch_state(follower_state& f, int64_t fetch_offset, int64_t leader_end,
+                                            int64_t now_ms) {
+  // Kafka's lastCaughtUpTimeMs rule: caught up now when the fetch reached our log end; caught up
+  // as of the previous fetch when this one reached what our log end was back then.
+  if (fetch_offset >= leader_end) {
+    f.last_caught_up_time_ms = std::max(f.last_caught_up_time_ms, now_ms);
+  } else if (f.last_fetch_leader_log_end_offset >= 0 && fetch_offset >= f.last_fetch_leader_log_end_offset) {
+    f.last_caught_up_time_ms = std::max(f.last_caught_up_time_ms, f.last_fetch_time_ms);
+  }
+  f.log_end_offset = fetch_offset;
+  f.last_fetch_leader_log_end_offset = leader_end;
+  f.last_fetch_time_ms = now_ms;
+}
+
+void partition::maybe_shrink_isr() {
+  if (!is_leader() || _isr_store == nullptr || _pending_isr) return;
+  const int64_t now = _clock.monotonic_ms();
+  if (_failed_isr_write_epoch == _state.partition_epoch && now - _failed_isr_write_ms < isr_write_retry_backoff_ms) {
+    return;
+  }
+  const int64_t leader_end = _log->log_end_offset();
+  std::vector<int32_t> new_isr;
+  std::string out_of_sync;
+  for (int32_t id : _state.isr) {
+    if (id == _self) {
+      new_isr.push_back(id);
+      continue;
+    }
+    auto it = _followers.find(id);
+    const bool lagging = it == _followers.end() ||
+                         (it->second.log_end_offset != leader_end &&
+                          now - it->second.last_caught_up_time_ms > _replication.replica_lag_time_max_ms);
+    if (!lagging) {
+      new_isr.push_back(id);
+      continue;
+    }
+    if (!out_of_sync.empty()) out_of_sync += ' ';
+    std::string end = it == _followers.end() ? std::string("unknown") : std::to_string(it->second.log_end_offset);
+    out_of_sync += "(brokerId: " + std::to_string(id) + ", endOffset: " + end + ")";
+  }
+  if (new_isr.size() == _state.isr.size()) return;
+  get_logger("replication")->info(
+      "[Partition {} broker={}] Shrinking ISR from {} to {}. Leader: (highWatermark: {}, endOffset: {}). "
+      "Out of sync replicas: {}.",
+      _tp.to_string(), _self, join_ids(_state.isr), join_ids(new_isr), _high_watermark, leader_end, out_of_sync);
+  propose_isr(std::move(new_isr));
+}
+
+void partition::maybe_expand_isr(int32_t replica) {
+  if (!is_leader() || _isr_store == nullptr || _pending_isr) return;
+  if (!contains(_state.replicas, replica) || contains(_state.isr, replica)) return;
+  auto it = _followers.find(replica);
+  if (it == _followers.end()) return;
+  // Kafka's isFollowerInSync: at or past the high watermark and past the start of our epoch (so
+  // it holds everything this leader wrote).
+  const int64_t end = it->second.log_end_offset;
+  if (end < _high_watermark || _leader_epoch_start_offset < 0 || end < _leader_epoch_start_offset) return;
+  const int64_t now = _clock.monotonic_ms();
+  if (_failed_isr_write_epoch == _state.partition_epoch && now - _failed_isr_write_ms < isr_write_retry_backoff_ms) {
+    return;
+  }
+  std::vector<int32_t> new_isr = _state.isr;
+  new_isr.push_back(replica);
+  get_logger("replication")->info("[Partition {} broker={}] Expanding ISR from {} to {}", _tp.to_string(), _self,
+                                  join_ids(_state.isr), join_ids(new_isr));
+  propose_isr(std::move(new_isr));
+}
+
+// Awaits one isr_store write, then hands the result to the partition. Spawned on the partition's
+// strand, so complete_isr_write runs there too. A named coroutine (not a lambda): see STYLE's GCC
+// 12 note.
+struct isr_write_runner {
+  static boost::asio::awaitable<void> run(std::shared_ptr<partition> self, isr_store* store, isr_write w,
+                                          uint64_t generation) {
+    const int32_t leader_epoch = w.state.leader_epoch;
+    const std::vector<int32_t> new_isr = w.state.isr;
+    result<int32_t> written = unexpected(std::make_error_code(std::errc::operation_canceled));
+    try {
+      auto op = store->write_isr(std::move(w));
+      written = co_await std::move(op);
+    } catch (const std::exception& e) {
+      // The store reports errors as values; this only keeps the partition from waiting forever.
+      get_logger("replication")->error("ISR write for {} threw: {}", self->tp().to_string(), e.what());
+    }
+    self->complete_isr_write(generation, leader_epoch, new_isr, written);
+  }
+};
+
+void partition::propose_isr(std::vector<int32_t> new_isr) {
+  if (_isr_store == nullptr) return;  // nothing is written; the ISR stays
+  isr_write w;
+  w.tp = _tp;
+  w.state = _state;
+  w.state.isr = new_isr;
+  w.expected_zk_version = _state.partition_epoch;
+  _pending_isr = std::move(new_isr);
+  const uint64_t generation = ++_isr_write_generation;
+  boost::asio::co_spawn(_executor, isr_write_runner::run(shared_from_this(), _isr_store, std::move(w), generation),
+                        boost::asio::detached);
+}
+
+void partition::complete_isr_write(uint64_t generation, int32_t leader_epoch, const std::vector<int32_t>& new_isr,
+                                   const result<int32_t>& written) {
+  if (generation == _isr_write_generation) _pending_isr.reset();
+  auto logger = get_logger("replication");
+  if (!written) {
+    logger->warn("[Partition {} broker={}] Failed to update ISR to {} at zkVersion {}: {}. Keeping ISR {} until "
+                 "the controller's next LeaderAndIsr",
+                 _tp.to_string(), _self, join_ids(new_isr), _state.partition_epoch, written.error().message(),
+                 join_ids(_state.isr));
+    if (_state.leader_epoch == leader_epoch) {
+      _failed_isr_write_epoch = _state.partition_epoch;
+      _failed_isr_write_ms = _clock.monotonic_ms();
+    }
+  } else {
+    // The znode changed whatever happened here meanwhile: the controller must re-read it.
+    if (_isr_store != nullptr) _isr_store->notify_isr_changed(_tp);
+    if (is_leader() && _state.leader_epoch == leader_epoch && *written > _state.partition_epoch) {
+      logger->info("[Partition {} broker={}] ISR updated to {} and zkVersion updated to {}", _tp.to_string(), _self,
+                   join_ids(new_isr), *written);
+      _state.isr = new_isr;
+      _state.partition_epoch = *written;
+    } else {
+      logger->info("[Partition {} broker={}] ISR write to {} (zkVersion {}) done after the state moved on "
+                   "(leader epoch now {}); not applied",
+                   _tp.to_string(), _self, join_ids(new_isr), *written, _state.leader_epoch);
+    }
+  }
+  update_high_watermark();
+  notify_waiters();  // acks=all produces re-check the ISR size
+}
+
+// --- follower side ---
+
+std::optional<follower_position> partition::position_for_fetch() const {
+  if (_log == nullptr || _state.leader < 0 || _state.leader == _self) return std::nullopt;
+  follower_position p;
+  p.leader = _state.leader;
+  p.leader_epoch = _state.leader_epoch;
+  p.fetch_offset = _log->log_end_offset();
+  p.last_fetched_epoch = _log->latest_epoch().value_or(-1);
+  p.log_start_offset = _log->log_start_offset();
+  return p;
+}
+
+error_code partition::append_from_leader(const leader_fetch_data& data) {
+  if (_log == nullptr || _state.leader < 0 || _state.leader == _self) return error_code::none;
+  if (data.leader_epoch != _state.leader_epoch || data.fetch_offset != _log->log_end_offset()) {
+    return error_code::none;  // sent before a state change or a truncation: stale
+  }
+  if (!data.records.empty()) {
+    auto appended = _log->append_as_follower(data.records);
+    if (!appended) {
+      const std::error_code e = appended.error();
+      get_logger("replication")->error("[Partition {} broker={}] follower append at {} failed: {}", _tp.to_string(),
+                                       _self, data.fetch_offset, e.message());
+      if (e == log::errc::invalid_batch || e == log::errc::offset_out_of_order || e == log::errc::corrupt_log) {
+        return error_code::corrupt_message;
+      }
+      return error_code::kafka_storage_error;
+    }
+  }
+  if (data.log_start_offset > _log->log_start_offset()) _log->maybe_increment_log_start_offset(data.log_start_offset);
+  const int64_t before = _high_watermark;
+  if (data.high_watermark >= 0) {
+    _high_watermark = std::clamp(data.high_watermark, _log->log_start_offset(), _log->log_end_offset());
+  } else {
+    _high_watermark = std::clamp(_high_watermark, _log->log_start_offset(), _log->log_end_offset());
+  }
+  if (_high_watermark != before) notify_waiters();
+  return error_code::none;
+}
+
+result<int64_t> partition::truncate_on_divergence(int32_t leader_epoch, int32_t diverging_epoch, int64_t end_offset) {
+  if (_log == nullptr) return unexpected(make_error_code(log::errc::log_closed));
+  const int64_t leo = _log->log_end_offset();
+  if (_state.leader < 0 || _state.leader == _self || leader_epoch != _state.leader_epoch) return leo;  // stale
+  if (diverging_epoch < 0 || end_offset < 0) return leo;  // undefined: nothing to cut against
+  // KIP-279: where `diverging_epoch` (or our largest epoch below it) ends here, bounded by where
+  // it ends on the leader. An epoch we lack gives an intermediate point; the next fetch, with
+  // the new last_fetched_epoch, refines it.
+  int64_t target = std::min(end_offset, leo);
+  if (auto ours = _log->end_offset_for_epoch(diverging_epoch)) target = std::min(target, ours->second);
+  target = std::max(target, _log->log_start_offset());
+  if (target < leo) {
+    get_logger("replication")->info(
+        "[Partition {} broker={}] Truncating to offset {}: the leader's epoch {} ends at {} (our log end offset {})",
+        _tp.to_string(), _self, target, diverging_epoch, end_offset, leo);
+    if (auto r = _log->truncate_to(target); !r) {
+      get_logger("replication")->error("[Partition {} broker={}] truncation to {} failed: {}", _tp.to_string(), _self,
+                                       target, r.error().message());
+      return unexpected(r.error());
+    }
+  }
+  update_high_watermark();
+  return _log->log_end_offset();
+}
+
+error_code partition::handle_out_of_range(int32_t leader_epoch, int64_t leader_log_start, int64_t leader_log_end) {
+  if (_log == nullptr || _state.leader < 0 || _state.leader == _self || leader_epoch != _state.leader_epoch) {
+    return error_code::none;
+  }
+  auto logger = get_logger("replication");
+  const int64_t leo = _log->log_end_offset();
+  result<void> done;
+  if (leader_log_end >= 0 && leader_log_end < leo) {
+    // Our log runs past the leader's (an unclean election): drop what the leader never had.
+    logger->warn("[Partition {} broker={}] Log end offset {} is above the leader's {} at leader epoch {}; truncating",
+                 _tp.to_string(), _self, leo, leader_log_end, leader_epoch);
+    done = _log->truncate_to(leader_log_end);
+  } else if (leader_log_start > leo) {
+    // The leader deleted what we would fetch next: start over at its log start.
+    logger->info("[Partition {} broker={}] Log end offset {} is below the leader's log start offset {}; restarting "
+                 "the log there",
+                 _tp.to_string(), _self, leo, leader_log_start);
+    done = _log->truncate_fully_and_start_at(leader_log_start);
+    if (done) _high_watermark = leader_log_start;
+  }
+  if (!done) {
+    logger->error("[Partition {} broker={}] out-of-range recovery failed: {}", _tp.to_string(), _self,
+                  done.error().message());
+    return error_code::kafka_storage_error;
+  }
+  update_high_watermark();
+  return error_code::none;
 }
 
 } // namespace gregor::replication

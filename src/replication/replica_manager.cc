@@ -1,6 +1,13 @@
 #include "gregor/replication/replica_manager.h"
 
+#include <algorithm>
+#include <map>
+
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "gregor/common/logger.h"
@@ -58,7 +65,11 @@ std::vector<std::shared_ptr<partition>> replica_manager::all() const {
 std::shared_ptr<partition> replica_manager::get_or_add(const topic_partition& tp) {
   std::unique_lock lock(_mutex);
   auto& slot = _partitions[tp];
-  if (!slot) slot = std::make_shared<partition>(tp, asio::make_strand(_io), _broker_id, _clock);
+  if (!slot) {
+    slot = std::make_shared<partition>(tp, asio::make_strand(_io), _broker_id, _clock);
+    // Not shared with any strand yet: safe to set here.
+    if (_isr_store != nullptr) slot->set_replication(_isr_store, _replication);
+  }
   return slot;
 }
 
@@ -70,6 +81,11 @@ void replica_manager::remove(const topic_partition& tp) {
 asio::awaitable<std::vector<std::pair<topic_partition, error_code>>> replica_manager::apply_leader_and_isr(
     std::vector<leader_and_isr_partition> partitions) {
   std::vector<std::pair<topic_partition, error_code>> results;
+  // Fetcher changes, applied once every partition has its new state (Kafka's makeFollowers:
+  // remove, then add grouped by leader). A fetch answer sent under the old state is dropped by
+  // the partition (its leader epoch no longer matches).
+  std::vector<topic_partition> unfollow;
+  std::map<int32_t, std::pair<broker_endpoint, std::vector<topic_partition>>> follow;
   for (auto& lp : partitions) {
     bool hosted = std::find(lp.state.replicas.begin(), lp.state.replicas.end(), _broker_id) !=
                   lp.state.replicas.end();
@@ -87,23 +103,40 @@ asio::awaitable<std::vector<std::pair<topic_partition, error_code>>> replica_man
     auto p = get_or_add(lp.tp);
     log::partition_log* raw_log = *log;
     auto checkpointed_hw = _logs.checkpointed_high_watermark(lp.tp);
+    // Returns the error and whether leadership changed (first state, another leader or a new leader
+    // epoch) rather than the controller rewriting the ISR under the same epoch.
     auto apply = [raw_log, st = lp.state, id = lp.topic_id, cfg, checkpointed_hw](partition& part) {
       if (checkpointed_hw && part.log() == nullptr) part.restore_high_watermark(*checkpointed_hw);
+      const bool changed = part.log() == nullptr || part.state().leader != st.leader ||
+                           part.state().leader_epoch != st.leader_epoch;
       error_code e = part.apply_state(raw_log, st, id, cfg);
       // A log loaded at startup was opened with the broker defaults: give it the topic's settings.
       if (e == error_code::none) part.update_config(cfg);
-      return e;
+      return std::pair{e, changed};
     };
-    error_code e = co_await on_partition(p, std::move(apply));
-    if (e == error_code::none) {
+    auto applying = on_partition(p, std::move(apply));
+    auto [e, changed] = co_await std::move(applying);
+    const bool leader = lp.state.leader == _broker_id;
+    if (e == error_code::none && !changed) {
+      get_logger("replication")->info("{}: isr {} at partition epoch {} (leader epoch {})", lp.tp.to_string(),
+                                      fmt::join(lp.state.isr, ","), lp.state.partition_epoch, lp.state.leader_epoch);
+    } else if (e == error_code::none) {
       get_logger("replication")->info("{} is now {} at leader epoch {} (isr {})", lp.tp.to_string(),
-                                      lp.state.leader == _broker_id ? "leader" : "follower",
-                                      lp.state.leader_epoch, fmt::join(lp.state.isr, ","));
-      for (const auto& listener : _leadership_listeners) {
-        listener(lp.tp, lp.state.leader == _broker_id, lp.state.leader_epoch);
+                                      leader ? "leader" : "follower", lp.state.leader_epoch,
+                                      fmt::join(lp.state.isr, ","));
+      unfollow.push_back(lp.tp);
+      if (!leader && lp.state.leader >= 0 && lp.leader_endpoint) {
+        auto& group = follow[lp.state.leader];
+        group.first = *lp.leader_endpoint;
+        group.second.push_back(lp.tp);
       }
+      for (const auto& listener : _leadership_listeners) listener(lp.tp, leader, lp.state.leader_epoch);
     }
     results.emplace_back(lp.tp, e);
+  }
+  if (_fetchers) {
+    if (!unfollow.empty()) _fetchers->remove_partitions(unfollow);
+    for (const auto& [leader_id, group] : follow) _fetchers->add_partitions(group.first, group.second);
   }
   co_return results;
 }
@@ -111,6 +144,13 @@ asio::awaitable<std::vector<std::pair<topic_partition, error_code>>> replica_man
 asio::awaitable<std::vector<std::pair<topic_partition, error_code>>> replica_manager::stop_replicas(
     std::vector<stop_replica_partition> partitions) {
   std::vector<std::pair<topic_partition, error_code>> results;
+  if (_fetchers) {
+    // Stop fetching first, so no follower append races the stop or the deletion.
+    std::vector<topic_partition> tps;
+    tps.reserve(partitions.size());
+    for (const auto& sp : partitions) tps.push_back(sp.tp);
+    _fetchers->remove_partitions(tps);
+  }
   for (auto& sp : partitions) {
     auto p = get(sp.tp);
     if (!p) {
@@ -201,6 +241,16 @@ asio::awaitable<delete_records_outcome> replica_manager::delete_records(const to
 }
 
 asio::awaitable<void> replica_manager::shutdown() {
+  _stopping = true;
+  if (_isr_timer) {
+    // The timer belongs to its strand: cancel it there.
+    auto timer = _isr_timer;
+    asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+  }
+  if (_fetchers) {
+    auto stopping = _fetchers->shutdown();
+    co_await std::move(stopping);
+  }
   for (auto& p : all()) {
     auto stop = [](partition& part) {
       part.stop();
@@ -208,6 +258,81 @@ asio::awaitable<void> replica_manager::shutdown() {
     };
     co_await on_partition(p, std::move(stop));
   }
+}
+
+void replica_manager::start_replication(isr_store& store, replication_settings settings,
+                                        replica_fetcher_options fetchers) {
+  {
+    std::unique_lock lock(_mutex);
+    _isr_store = &store;
+    _replication = settings;
+  }
+  // Partitions created before this call (normally none) get the settings on their strands.
+  isr_store* store_ptr = &store;
+  for (auto& p : all()) {
+    asio::post(p->executor(), [p, store_ptr, settings] { p->set_replication(store_ptr, settings); });
+  }
+  _fetchers = std::make_unique<replica_fetcher_manager>(_io, _broker_id, std::move(fetchers),
+                                                        [this](const topic_partition& tp) { return get(tp); });
+  auto interval = std::chrono::milliseconds(std::max<int64_t>(1, settings.replica_lag_time_max_ms / 2));
+  _isr_timer = std::make_shared<asio::steady_timer>(asio::make_strand(_io));
+  asio::co_spawn(_isr_timer->get_executor(), run_isr_expiration(this, _isr_timer, interval), asio::detached);
+}
+
+asio::awaitable<void> replica_manager::run_isr_expiration(replica_manager* self, std::shared_ptr<asio::steady_timer> timer,
+                                                          std::chrono::milliseconds interval) {
+  // Kafka's isr-expiration task. Runs on the timer's strand; shutdown() cancels the timer there.
+  while (!self->_stopping.load()) {
+    timer->expires_after(interval);
+    auto waited = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+    (void)waited;
+    if (self->_stopping.load()) break;
+    for (auto& p : self->all()) {
+      asio::post(p->executor(), [p] { p->maybe_shrink_isr(); });
+    }
+  }
+}
+
+asio::awaitable<std::optional<error_code>> replica_manager::replication_status(const topic_partition& tp,
+                                                                              int64_t required_offset) {
+  auto p = get(tp);
+  if (!p) co_return std::optional<error_code>(error_code::unknown_topic_or_partition);
+  auto status = [required_offset](partition& part) { return part.replication_status(required_offset); };
+  auto task = on_partition(std::move(p), std::move(status));
+  co_return co_await std::move(task);
+}
+
+asio::awaitable<error_code> replica_manager::await_replication(const topic_partition& tp, int64_t required_offset,
+                                                               std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto ex = co_await asio::this_coro::executor;
+  for (;;) {
+    auto p = get(tp);
+    if (!p) co_return error_code::not_leader_or_follower;
+    // Registered before the check, so an advance between the check and the wait still wakes us.
+    auto waiter = std::make_shared<data_waiter>(ex);
+    p->add_waiter(waiter);
+    auto status = co_await replication_status(tp, required_offset);
+    if (status) co_return *status;
+    if (std::chrono::steady_clock::now() >= deadline) co_return error_code::request_timed_out;
+    co_await waiter->wait_until(deadline);
+  }
+}
+
+asio::awaitable<offset_for_epoch> replica_manager::offset_for_leader_epoch(const topic_partition& tp,
+                                                                           int32_t current_leader_epoch,
+                                                                           int32_t leader_epoch) {
+  auto p = get(tp);
+  if (!p) {
+    offset_for_epoch out;
+    out.error = error_code::unknown_topic_or_partition;
+    co_return out;
+  }
+  auto lookup = [current_leader_epoch, leader_epoch](partition& part) {
+    return part.offset_for_leader_epoch(current_leader_epoch, leader_epoch);
+  };
+  auto task = on_partition(std::move(p), std::move(lookup));
+  co_return co_await std::move(task);
 }
 
 } // namespace gregor::replication

@@ -6,9 +6,12 @@
 // Threading: public methods are thread-safe and may be called from any executor; each one hops to
 // the partition's strand for the work on that partition and returns to the caller's executor.
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -16,11 +19,13 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "gregor/common/clock.h"
 #include "gregor/common/topic_partition.h"
 #include "gregor/log/log_config.h"
 #include "gregor/replication/partition.h"
+#include "gregor/replication/replica_fetcher_manager.h"
 
 namespace gregor::log {
 class log_manager;
@@ -36,6 +41,9 @@ struct leader_and_isr_partition {
   uuid topic_id;
   partition_state state;
   bool is_new = false;
+  // The leader's inter-broker endpoint (LeaderAndIsr's live_leaders), needed when this broker
+  // becomes a follower; nullopt when the leader is not among them (then no fetching starts).
+  std::optional<broker_endpoint> leader_endpoint;
 };
 
 struct stop_replica_partition {
@@ -51,6 +59,12 @@ public:
 
   int32_t broker_id() const { return _broker_id; }
 
+  // Turns on replication (issue 6), before the first LeaderAndIsr: partitions write ISR changes
+  // through `store`, followers fetch with a replica_fetcher_manager built from `fetchers`, and a
+  // timer runs partition::maybe_shrink_isr every replica.lag.time.max.ms / 2. Without this call
+  // (unit tests) followers never fetch and the ISR never changes here. `store` must outlive this.
+  void start_replication(isr_store& store, replication_settings settings, replica_fetcher_options fetchers);
+
   // Controller epoch fencing: false (STALE_CONTROLLER_EPOCH) when `epoch` is older than the newest
   // seen; otherwise remembers it.
   bool accept_controller_epoch(int32_t epoch);
@@ -65,6 +79,17 @@ public:
 
   boost::asio::awaitable<append_outcome> append(const topic_partition& tp, append_request request);
   boost::asio::awaitable<read_outcome> read(const topic_partition& tp, read_request request);
+  // acks=all: see partition::replication_status. unknown_topic_or_partition when not hosted.
+  boost::asio::awaitable<std::optional<error_code>> replication_status(const topic_partition& tp,
+                                                                     int64_t required_offset);
+  // Waits until replication_status(tp, required_offset) is final or `timeout` passes
+  // (request_timed_out), sleeping on the partition's waiter list between checks. For one
+  // partition's acks=all write (the group coordinator's); the produce handler waits on many at once.
+  boost::asio::awaitable<error_code> await_replication(const topic_partition& tp, int64_t required_offset,
+                                                       std::chrono::milliseconds timeout);
+  // OffsetsForLeaderEpoch: see partition::offset_for_leader_epoch.
+  boost::asio::awaitable<offset_for_epoch> offset_for_leader_epoch(const topic_partition& tp,
+                                                                   int32_t current_leader_epoch, int32_t leader_epoch);
   boost::asio::awaitable<offset_lookup> list_offset(const topic_partition& tp, int64_t timestamp,
                                                    int32_t current_leader_epoch, bool from_consumer);
   // DeleteRecords for one partition (see partition::delete_records); unknown_topic_or_partition
@@ -88,6 +113,10 @@ public:
 private:
   std::shared_ptr<partition> get_or_add(const topic_partition& tp);
   void remove(const topic_partition& tp);
+  // Every replica.lag.time.max.ms / 2 until shutdown: maybe_shrink_isr on each partition's strand.
+  static boost::asio::awaitable<void> run_isr_expiration(replica_manager* self,
+                                                         std::shared_ptr<boost::asio::steady_timer> timer,
+                                                         std::chrono::milliseconds interval);
 
   boost::asio::io_context& _io;
   log::log_manager& _logs;
@@ -99,6 +128,11 @@ private:
   std::unordered_map<topic_partition, std::shared_ptr<partition>> _partitions;
   int32_t _controller_epoch = -1;
   std::vector<leadership_listener> _leadership_listeners;
+  isr_store* _isr_store = nullptr;
+  replication_settings _replication;
+  std::unique_ptr<replica_fetcher_manager> _fetchers;  // set by start_replication
+  std::shared_ptr<boost::asio::steady_timer> _isr_timer;
+  std::atomic<bool> _stopping{false};  // shutdown began: the ISR timer loop ends
 };
 
 } // namespace gregor::replication
