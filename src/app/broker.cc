@@ -34,6 +34,8 @@
 #include "config_change_listener.h"
 #include "controlled_shutdown.h"
 #include "topic_settings.h"
+#include "unclean_shutdown.h"
+#include "zk_isr_store.h"
 
 namespace gregor::app {
 
@@ -53,6 +55,7 @@ struct running_broker {
 
   std::unique_ptr<zk::session> session;
   std::unique_ptr<zk::kafka_zk> kzk;
+  std::shared_ptr<zk_isr_store> isr_store;  // leaders' ISR writes and isr_change notifications
   std::shared_ptr<config_change_listener> config_listener;
   std::unique_ptr<log::log_manager> logs;
   metadata::metadata_cache metadata;
@@ -72,6 +75,7 @@ struct running_broker {
   asio::awaitable<void> shutdown();
   asio::awaitable<void> controlled_shutdown();
   asio::awaitable<bool> register_broker();
+  asio::awaitable<bool> apply_unclean_shutdown_rule();
   asio::awaitable<int32_t> resolve_broker_id();
   void on_session_state(zk::session_state s);
   void fail(const std::string& why) {
@@ -118,6 +122,25 @@ replication::log_maintenance_options log_maintenance_options(const config::broke
   return o;
 }
 
+replication::replication_settings replication_settings(const config::broker_config& cfg) {
+  replication::replication_settings s;
+  s.replica_lag_time_max_ms = cfg.replica_lag_time_max_ms();
+  return s;
+}
+
+replication::replica_fetcher_options fetcher_options(const config::broker_config& cfg, int32_t broker_id) {
+  replication::replica_fetcher_options o;
+  o.num_fetchers = cfg.num_replica_fetchers();
+  o.fetch_max_bytes = cfg.replica_fetch_max_bytes();
+  o.fetch_response_max_bytes = cfg.replica_fetch_response_max_bytes();
+  o.fetch_wait_max_ms = cfg.replica_fetch_wait_max_ms();
+  o.fetch_min_bytes = cfg.replica_fetch_min_bytes();
+  o.backoff = std::chrono::milliseconds(cfg.replica_fetch_backoff_ms());
+  o.socket_timeout = std::chrono::milliseconds(cfg.replica_socket_timeout_ms());
+  o.client_id = "broker-" + std::to_string(broker_id) + "-fetcher";
+  return o;
+}
+
 log::log_config broker_log_defaults(const config::broker_config& cfg) {
   return effective_topic_config(cfg, {}).log;
 }
@@ -158,6 +181,26 @@ asio::awaitable<bool> running_broker::register_broker() {
   co_return true;
 }
 
+// The unclean-shutdown rule (unclean_shutdown.h), run once at startup before registering. It runs
+// only once the previous incarnation's registration is gone: while that session lives the
+// controller still counts us alive, and a write now could race with what it does when the session
+// expires. Registration would refuse to start then anyway.
+asio::awaitable<bool> running_broker::apply_unclean_shutdown_rule() {
+  auto previous = co_await kzk->get_broker(registration.id);
+  if (previous && *previous) {
+    fail("broker id " + std::to_string(registration.id) +
+         " is already registered in ZooKeeper by another broker; refusing to start");
+    co_return false;
+  }
+  auto left = co_await leave_isrs_after_unclean_shutdown(*kzk, *logs, registration.id);
+  if (!left) {
+    fail("cannot apply the unclean-shutdown rule (leave the ISRs of partitions whose logs may have lost "
+         "their tail): " + left.error().message());
+    co_return false;
+  }
+  co_return true;
+}
+
 void running_broker::on_session_state(zk::session_state s) {
   if (s == zk::session_state::expired) {
     log->warn("ZooKeeper session expired; resigning controller duties and re-registering");
@@ -185,6 +228,7 @@ asio::awaitable<void> running_broker::startup() {
     co_return;
   }
   kzk = std::make_unique<zk::kafka_zk>(*session);
+  isr_store = std::make_shared<zk_isr_store>(io, *kzk, clock::system());
   if (auto r = co_await kzk->ensure_base_paths(); !r) {
     fail("cannot create the base znodes: " + r.error().message());
     co_return;
@@ -220,6 +264,10 @@ asio::awaitable<void> running_broker::startup() {
       [listener](std::string topic) -> asio::awaitable<replication::topic_config> {
         co_return co_await listener->topic_config_for(std::move(topic));
       });
+  // Before any LeaderAndIsr (they come after registration): followers fetch, leaders write ISRs.
+  replicas->start_replication(*isr_store, replication_settings(*config_listener->effective()),
+                              fetcher_options(*config_listener->effective(), broker_id));
+  isr_store->start();
   maintenance = std::make_unique<replication::log_maintenance>(io, *replicas, *logs, clock::system(),
                                                                log_maintenance_options(config));
   maintenance->start();
@@ -294,6 +342,7 @@ asio::awaitable<void> running_broker::startup() {
     registration.endpoints.push_back(e);
   }
   session->on_state_change([this](zk::session_state s) { on_session_state(s); });
+  if (!co_await apply_unclean_shutdown_rule()) co_return;
   if (!co_await register_broker()) co_return;
   controller->start();
   auto* cleaner_for_listener = cleaner.get();
@@ -343,6 +392,7 @@ asio::awaitable<void> running_broker::shutdown() {
   }
   if (maintenance) co_await maintenance->stop();
   if (replicas) co_await replicas->shutdown();
+  if (isr_store) co_await isr_store->stop();  // after the replicas: flushes the last ISR changes
   if (logs) logs->shutdown();
   if (session) co_await session->close();  // ends the session: /brokers/ids/<id> disappears
   log->info("shut down completed");

@@ -3,6 +3,11 @@
 // /isr_change_notification/isr_change_<seq> node. The controller re-reads those states, tells
 // every broker (UpdateMetadata), checks whether a reassignment waiting for its new replicas to
 // join the ISR has completed, and deletes the notifications it processed.
+//
+// A broker restarting after an unclean shutdown also writes states and notifies: it leaves the
+// ISRs and, where it led, sets the leader to -1 (app/unclean_shutdown.h). A re-read state without
+// a live leader therefore makes its partition Offline and goes through the offline election, so
+// the remaining ISR takes over without waiting for the next broker change.
 
 #include "controller_impl.h"
 
@@ -43,6 +48,17 @@ asio::awaitable<void> controller::impl::process(ev_isr_change_notification&) {
     add_update_metadata_to_all(refreshed);
     for (const auto& tp : refreshed) {
       if (_ctx.reassigning.count(tp) > 0) co_await maybe_complete_reassignment(tp);
+    }
+    std::vector<topic_partition> leaderless;
+    for (const auto& tp : refreshed) {
+      if (_ctx.queued_for_deletion(tp.topic) || _ctx.has_live_leader(tp)) continue;
+      if (_ctx.partition_state(tp) == partition_state_kind::online) leaderless.push_back(tp);
+    }
+    if (!leaderless.empty()) {
+      _log->info("{}partitions [{}] have no live leader after an ISR change; electing", state_prefix(),
+                 names_of(leaderless));
+      co_await handle_partition_changes(leaderless, partition_state_kind::offline);
+      co_await trigger_online_partitions();
     }
   }
   auto claim = *_claim;

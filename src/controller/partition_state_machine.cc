@@ -4,6 +4,9 @@
 // of the strategies of election.h; every written state also queues LeaderAndIsr to the
 // partition's replicas and UpdateMetadata to every broker.
 
+#include <algorithm>
+#include <string_view>
+
 #include <fmt/ranges.h>
 
 #include "controller_impl.h"
@@ -150,12 +153,19 @@ asio::awaitable<std::vector<topic_partition>> controller::impl::initialize_parti
   co_return done;
 }
 
+// unclean.leader.election.enable as a topic sees it: the topic's override, else the dynamic broker
+// config (this broker's, then the cluster default), else the static one. Read at each election,
+// so a change applies from the next one without a restart.
 asio::awaitable<bool> controller::impl::unclean_allowed(const std::string& topic) {
-  std::string type = "topics";
-  std::string name = topic;
-  auto cfg = co_await _zk.get_entity_config(std::move(type), std::move(name));
-  if (cfg) {
-    auto it = cfg->find("unclean.leader.election.enable");
+  static constexpr std::string_view key = "unclean.leader.election.enable";
+  const std::vector<std::pair<std::string, std::string>> layers = {
+      {"topics", topic}, {"brokers", std::to_string(_opts.broker_id)}, {"brokers", "<default>"}};
+  for (const auto& layer : layers) {
+    std::string entity_type = layer.first;
+    std::string entity_name = layer.second;
+    auto cfg = co_await _zk.get_entity_config(std::move(entity_type), std::move(entity_name));
+    if (!cfg) continue;
+    auto it = cfg->find(std::string(key));
     if (it != cfg->end()) co_return it->second == "true";
   }
   co_return _opts.unclean_leader_election;
@@ -218,6 +228,22 @@ asio::awaitable<std::map<topic_partition, protocol::error_code>> controller::imp
       _ctx.partition_states[tp] = partition_state_kind::online;
       _state_log->info("{}Changed partition {} from {} to OnlinePartition with state {} ({})", state_prefix(),
                        tp.to_string(), to_string(from), describe(rec.state, rec.zk_version), strategy_name(strategy));
+      if (std::find(current.isr.begin(), current.isr.end(), rec.state.leader) == current.isr.end()) {
+        // An unclean election: the new leader was not in sync, so whatever the old ISR acknowledged
+        // beyond its log is gone, and the other replicas truncate to it.
+        // The dead leader may already have been cleared (-1) when its broker failed; the ISR then
+        // still names the last replica that led (the ISR is never emptied).
+        const std::string previous =
+            current.leader >= 0 ? fmt::format("previous leader {} at leader epoch {}", current.leader, current.leader_epoch)
+                                : fmt::format("no leader since leader epoch {}", current.leader_epoch);
+        const std::string loss = fmt::format(
+            "{}Unclean leader election for partition {}: replica {} was elected leader though it is not in the "
+            "ISR [{}] ({}); records acknowledged by that ISR and not copied to replica {} may be lost. New state {}",
+            state_prefix(), tp.to_string(), rec.state.leader, fmt::join(current.isr, ","), previous,
+            rec.state.leader, describe(rec.state, rec.zk_version));
+        _log->warn("{}", loss);
+        _state_log->warn("{}", loss);
+      }
       // Kafka's recipients: the live replicas after an offline election, the live or shutting-down
       // ones after a controlled-shutdown election, every assigned replica otherwise (requests to
       // brokers that are down are dropped when the batch is sent).

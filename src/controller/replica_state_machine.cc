@@ -124,13 +124,23 @@ asio::awaitable<std::vector<topic_partition>> controller::impl::remove_replica_f
     int32_t broker, const std::vector<topic_partition>& tps) {
   std::vector<topic_partition> updated;
   for (const auto& tp : tps) {
+    bool conflicted = false;
     for (int attempt = 0; attempt < 3; ++attempt) {
       auto lead = _ctx.leadership.find(tp);
       if (lead == _ctx.leadership.end()) break;
       auto next = remove_from_isr(lead->second.state, broker, claim_epoch());
+      if (!next && conflicted && _ctx.is_live(lead->second.state.leader)) {
+        // Someone else took it out of the ISR meanwhile without a new leader epoch (the broker
+        // itself, restarting after an unclean shutdown). The leader still holds the old zkVersion
+        // and could never write its ISR again: a new epoch brings it the current state.
+        next = bump_leader_epoch(lead->second.state, claim_epoch());
+      }
       if (!next) break;  // not in the ISR
       auto written = co_await write_state(tp, *next);
-      if (written == write_result::conflict) continue;
+      if (written == write_result::conflict) {
+        conflicted = true;
+        continue;
+      }
       if (written == write_result::written) {
         const auto& rec = _ctx.leadership[tp];
         _state_log->info("{}Removed replica {} from the ISR of partition {}: {}", state_prefix(), broker,

@@ -297,6 +297,16 @@ asio::awaitable<result<int32_t>> kafka_zk::update_partition_state(controller_cla
   co_return (*r)[0].node_stat->version;
 }
 
+asio::awaitable<result<int32_t>> kafka_zk::update_partition_state_as_leader(std::string topic, int32_t partition,
+                                                                            partition_state state,
+                                                                            int32_t expected_zk_version) {
+  std::string path = paths::partition_state(topic, partition);
+  bytes data = to_bytes(encode_partition_state(state));
+  auto st = co_await _s.set(std::move(path), std::move(data), expected_zk_version);
+  if (!st) co_return unexpected(st.error());
+  co_return st->version;
+}
+
 // ---- brokers ----
 
 asio::awaitable<result<std::vector<int32_t>>> kafka_zk::list_broker_ids() {

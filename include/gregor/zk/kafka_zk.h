@@ -104,6 +104,13 @@ public:
   asio::awaitable<result<int32_t>> update_partition_state(controller_claim claim, std::string topic,
                                                           int32_t partition, partition_state state,
                                                           int32_t expected_zk_version);
+  // A partition leader's own CAS write of its state (Kafka's leader-side updateLeaderAndIsr, and
+  // a broker leaving ISRs after an unclean shutdown): NOT fenced by /controller_epoch, only by the
+  // state's zkVersion. bad_version if it != expected_zk_version, no_node if the partition is gone.
+  // Returns the new zkVersion.
+  asio::awaitable<result<int32_t>> update_partition_state_as_leader(std::string topic, int32_t partition,
+                                                                    partition_state state,
+                                                                    int32_t expected_zk_version);
 
   // ---- brokers ----
   asio::awaitable<result<std::vector<int32_t>>> list_broker_ids();  // sorted ascending

@@ -44,6 +44,12 @@ struct leader_and_isr_handler {
       resp.error_code = code(e);
       co_return resp;
     }
+    // Followers fetch from the leader's inter-broker endpoint, which the controller lists here.
+    std::map<int32_t, replication::broker_endpoint> leaders;
+    for (const auto& ll : req.live_leaders) {
+      if (ll.port <= 0 || ll.port > 65535) continue;
+      leaders[ll.broker_id] = replication::broker_endpoint{ll.broker_id, ll.host_name, static_cast<uint16_t>(ll.port)};
+    }
     std::vector<replication::leader_and_isr_partition> parts;
     auto add = [&](const std::string& topic, const uuid& id, const request::leader_and_isr_partition_state& ps) {
       replication::leader_and_isr_partition p;
@@ -56,6 +62,7 @@ struct leader_and_isr_handler {
       p.state.replicas = ps.replicas;
       p.state.isr = ps.isr;
       p.is_new = ps.is_new;
+      if (auto l = leaders.find(ps.leader); l != leaders.end()) p.leader_endpoint = l->second;
       parts.push_back(std::move(p));
     };
     for (const auto& ps : req.ungrouped_partition_states) add(ps.topic_name, uuid{}, ps);

@@ -293,6 +293,45 @@ TEST_F(kafka_zk_test, topics_partitions_and_deletion) {
   ASSERT_TRUE(run(io, kz.delete_topic_znodes(c, "orders"))) << "idempotent";
 }
 
+// A leader's ISR write: CAS on the zkVersion only, so it works whatever the controller epoch is now.
+TEST_F(kafka_zk_test, leader_state_write_is_cas_without_controller_fence) {
+  auto s1 = open();
+  kafka_zk kz(*s1, clk);
+  ASSERT_TRUE(run(io, kz.ensure_base_paths()));
+  auto claim = run(io, kz.try_elect_controller(1));
+  ASSERT_TRUE(claim && claim->has_value());
+  const controller_claim c = **claim;
+  topic_assignment a;
+  a.partitions = {{0, {1, 2, 3}}};
+  ASSERT_TRUE(run(io, kz.create_topic("t", a, {})));
+  partition_state st{c.epoch, 1, 3, {1, 2, 3}, 0};
+  ASSERT_TRUE(run(io, kz.create_partition_state(c, "t", 0, st)));
+  // A newer controller took over meanwhile: the leader's write is not fenced by it.
+  ASSERT_TRUE(run(io, kz.resign_controller(c)));
+  auto newer = run(io, kz.try_elect_controller(2));
+  ASSERT_TRUE(newer && newer->has_value());
+
+  partition_state shrunk = st;
+  shrunk.isr = {1, 3};
+  auto v1 = run(io, kz.update_partition_state_as_leader("t", 0, shrunk, 0));
+  ASSERT_TRUE(v1) << v1.error().message();
+  EXPECT_EQ(*v1, 1);
+  auto read = run(io, kz.get_partition_state("t", 0));
+  ASSERT_TRUE(read && read->has_value());
+  EXPECT_EQ((*read)->value, shrunk);
+  EXPECT_EQ((*read)->zk_version, 1);
+  auto raw = run(io, s1->get(paths::partition_state("t", 0)));
+  ASSERT_TRUE(raw);
+  EXPECT_EQ(s(raw->first), encode_partition_state(shrunk)) << "Kafka's JSON, as the controller writes it";
+
+  auto stale = run(io, kz.update_partition_state_as_leader("t", 0, st, 0));
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error(), zk_errc::bad_version);
+  auto gone = run(io, kz.update_partition_state_as_leader("t", 7, st, 0));
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error(), zk_errc::no_node);
+}
+
 TEST_F(kafka_zk_test, entity_config_and_change_notification) {
   auto s1 = open();
   kafka_zk kz(*s1, clk);
