@@ -40,6 +40,7 @@ handler_table build_table() {
   register_elect_leaders(t);
   register_alter_partition_reassignments(t);
   register_list_partition_reassignments(t);
+  register_offset_for_leader_epoch(t);
   return t;
 }
 

@@ -7,6 +7,10 @@
 // message.downconversion.enable, default log.message.downconversion.enable, is false); v4-9 cannot read zstd, so their data is cut
 // before the first zstd batch, and a partition whose data starts with one gets
 // UNSUPPORTED_COMPRESSION_TYPE.
+// Replica fetches (replica_id >= 0, from a follower broker's replica fetcher) read up to the
+// leader's log end and get the stored batches as they are: no down-conversion, no zstd cut, no
+// isolation. From v12 they carry last_fetched_epoch; a follower whose log diverged from ours gets
+// diverging_epoch (epoch, end offset) instead of records (KIP-320), which ends a long poll at once.
 
 #include <chrono>
 
@@ -32,19 +36,24 @@ struct fetch_handler {
   static constexpr int16_t min_version = 0;
   static constexpr int16_t max_version = 17;
 
-  // One pass over every requested partition. Returns the bytes gathered; `any_error` tells whether a
-  // partition failed (which ends the long poll at once, as in Kafka).
+  static int32_t replica_id_of(const request& req, int16_t v) {
+    return v >= 15 ? req.replica_state.replica_id : req.replica_id;
+  }
+
+  // One pass over every requested partition. Returns the bytes gathered; `respond_now` tells whether a
+  // partition failed or a follower's log diverged (either ends the long poll at once, as in Kafka).
   static asio::awaitable<size_t> read_all(request_context& ctx, const request& req, response& resp,
-                                          const std::shared_ptr<replication::data_waiter>& waiter, bool& any_error) {
+                                          const std::shared_ptr<replication::data_waiter>& waiter, bool& respond_now) {
     auto& svc = ctx.services;
     int16_t v = ctx.version();
     auto snap = svc.metadata->snapshot();
-    int32_t replica_id = v >= 15 ? (req.replica_state.replica_id) : req.replica_id;
+    int32_t replica_id = replica_id_of(req, v);
+    bool from_follower = replica_id >= 0;
     size_t budget = v >= 3 ? static_cast<size_t>(std::max(0, req.max_bytes)) : SIZE_MAX;
     size_t total = 0;
     bool first_with_data = true;
     resp.responses.clear();
-    any_error = false;
+    respond_now = false;
     for (const auto& ft : req.topics) {
       auto& tr = resp.responses.emplace_back();
       tr.topic = ft.topic;
@@ -68,14 +77,14 @@ struct fetch_handler {
         pr.log_start_offset = -1;
         if (unknown_id) {
           pr.error_code = code(error_code::unknown_topic_id);
-          any_error = true;
+          respond_now = true;
           continue;
         }
         auto part = svc.replicas->get({name, fp.partition});
         if (!part) {
           pr.error_code = code(snap->find_partition(name, fp.partition) ? error_code::not_leader_or_follower
                                                                           : error_code::unknown_topic_or_partition);
-          any_error = true;
+          respond_now = true;
           continue;
         }
         if (waiter) part->add_waiter(waiter);
@@ -86,22 +95,31 @@ struct fetch_handler {
         rr.min_one_batch = v >= 3 && first_with_data;
         rr.replica_id = replica_id;
         rr.current_leader_epoch = fp.current_leader_epoch;
-        rr.down_conversion = v <= 3;  // the topic's message.downconversion.enable decides
+        rr.last_fetched_epoch = v >= 12 ? fp.last_fetched_epoch : -1;
+        // The topic's message.downconversion.enable decides for consumers; followers never convert.
+        rr.down_conversion = v <= 3 && !from_follower;
         topic_partition tp{name, fp.partition};
         replication::read_outcome out;
-        if (v <= 3) {
+        if (rr.down_conversion) {
           out = co_await read_downconverted(ctx, tp, rr, limit, first_with_data);
         } else {
           out = co_await svc.replicas->read(tp, rr);
-          if (v < 10 && out.error == error_code::none) cut_before_zstd(out);
+          if (v < 10 && !from_follower && out.error == error_code::none) cut_before_zstd(out);
         }
         pr.error_code = code(out.error);
         pr.high_watermark = out.high_watermark;
         pr.last_stable_offset = out.last_stable_offset;
         pr.log_start_offset = out.log_start_offset;
-        if (req.isolation_level == 1) pr.aborted_transactions.emplace();
+        if (req.isolation_level == 1 && !from_follower) pr.aborted_transactions.emplace();
         if (out.error != error_code::none) {
-          any_error = true;
+          respond_now = true;
+          continue;
+        }
+        if (out.diverging_epoch) {
+          // Only a v12+ follower fetch (last_fetched_epoch >= 0) can diverge; it gets no records.
+          pr.diverging_epoch.epoch = out.diverging_epoch->first;
+          pr.diverging_epoch.end_offset = out.diverging_epoch->second;
+          respond_now = true;
           continue;
         }
         total += out.records.size();
@@ -193,9 +211,9 @@ struct fetch_handler {
     for (;;) {
       bool waiting = req.max_wait_ms > 0 && req.min_bytes > 0;
       auto waiter = waiting ? std::make_shared<replication::data_waiter>(ex) : nullptr;
-      bool any_error = false;
-      size_t bytes = co_await read_all(ctx, req, resp, waiter, any_error);
-      if (!waiting || any_error || bytes >= static_cast<size_t>(req.min_bytes) ||
+      bool respond_now = false;
+      size_t bytes = co_await read_all(ctx, req, resp, waiter, respond_now);
+      if (!waiting || respond_now || bytes >= static_cast<size_t>(req.min_bytes) ||
           std::chrono::steady_clock::now() >= deadline) {
         break;
       }
