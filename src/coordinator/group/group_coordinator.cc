@@ -144,6 +144,7 @@ asio::awaitable<void> group_coordinator::impl::load(std::shared_ptr<impl> self, 
     rr.offset = offset;
     rr.max_bytes = std::max(_config.offsets_load_buffer_size(), 1024);
     rr.min_one_batch = true;
+    rr.to_log_end = true;
     auto out = co_await _replicas.read(tp, rr);
     if (out.error == error_code::offset_out_of_range && first) {
       // Our first guess (0) is below the log start: begin there.
@@ -182,7 +183,6 @@ asio::awaitable<void> group_coordinator::impl::load(std::shared_ptr<impl> self, 
     }
     if (next <= offset) break;  // nothing whole came back (cannot happen with min_one_batch)
     offset = next;
-    if (out.high_watermark >= 0 && offset >= out.high_watermark) break;
   }
   auto it = _shards.find(partition);
   if (_stopped || it == _shards.end() || it->second.epoch != epoch) co_return;

@@ -99,12 +99,20 @@ asio::awaitable<error_code> group_coordinator::impl::append(int32_t partition, r
   req.records = shared_bytes(builder.build());
   req.produce_version = 9;
   req.acks = _config.offsets_commit_required_acks();
+  const int16_t req_acks = req.acks;
   topic_partition tp{offsets_topic, partition};
   auto out = co_await _replicas.append(tp, std::move(req));
-  if (out.error != error_code::none) {
-    logger()->warn("append to {} failed: {} {}", tp.to_string(), protocol::error_name(out.error), out.error_message);
+  error_code e = out.error;
+  if (e == error_code::none && req_acks == -1) {
+    // offsets.commit.required.acks=-1 (Kafka's default): answer only once the ISR has the write,
+    // as a produce with acks=all would be, within offsets.commit.timeout.ms.
+    auto timeout = std::chrono::milliseconds(_config.offsets_commit_timeout_ms());
+    e = co_await _replicas.await_replication(tp, out.last_offset + 1, timeout);
   }
-  co_return coordinator_error(out.error);
+  if (e != error_code::none) {
+    logger()->warn("append to {} failed: {} {}", tp.to_string(), protocol::error_name(e), out.error_message);
+  }
+  co_return coordinator_error(e);
 }
 
 asio::awaitable<error_code> group_coordinator::impl::store_group(const group& g,
