@@ -632,3 +632,190 @@ def produce_sequence(bootstrap, topic, partitions, per_partition, tag):
     assert p.flush(60) == 0
     assert not errors, errors[:3]
     return ends
+
+
+# ==================================================================================================
+# Replication and durability (issue 6): producers that record exactly what was acknowledged, and
+# readers of a whole partition.
+
+def create_topic_with_configs(bootstrap, topic, partitions=1, replication=1, configs=None, replica_assignment=None,
+                              timeout=30):
+    """CreateTopics through confluent-kafka with topic configs ({"min.insync.replicas": "2", ...})
+    and optionally a manual assignment (a list, per partition, of broker ids; then partitions and
+    replication come from it)."""
+    a = admin(bootstrap)
+    if replica_assignment is not None:
+        nt = NewTopic(topic, len(replica_assignment), replica_assignment=replica_assignment,
+                      config=dict(configs or {}))
+    else:
+        nt = NewTopic(topic, partitions, replication, config=dict(configs or {}))
+    fs = a.create_topics([nt], operation_timeout=timeout, request_timeout=timeout)
+    fs[topic].result(timeout)
+
+
+def high_watermarks(bootstrap, topic, partitions, timeout=10):
+    """{partition: high watermark} from the leaders (ListOffsets latest, read_uncommitted)."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused-no-commits", "enable.auto.commit": False,
+                  **QUIET_LOG})
+    try:
+        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout, cached=False)[1]
+                for p in partitions}
+    finally:
+        c.close()
+
+
+def read_partition(bootstrap, topic, partition, end_offset, timeout=120):
+    """Every record of one partition from offset 0 up to end_offset (exclusive), read by assign()
+    (no group, read_uncommitted): a list of (offset, value). Raises on consumer errors; returns what
+    it has when the timeout passes."""
+    out = []
+    if end_offset <= 0:
+        return out
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused-no-commits", "enable.auto.commit": False,
+                  "enable.auto.offset.store": False, "auto.offset.reset": "error", "fetch.wait.max.ms": 100,
+                  "topic.metadata.refresh.interval.ms": 2000, **QUIET_LOG})
+    try:
+        c.assign([TopicPartition(topic, partition, 0)])
+        deadline = time.monotonic() + timeout
+        while (not out or out[-1][0] < end_offset - 1) and time.monotonic() < deadline:
+            for m in c.consume(num_messages=10000, timeout=0.5):
+                if m.error() is not None:
+                    raise KafkaException(m.error())
+                if m.offset() < end_offset:
+                    out.append((m.offset(), m.value()))
+        return out
+    finally:
+        c.close()
+
+
+class AckedProducer:
+    """A confluent-kafka producer thread sending `rate` records/s round-robin to `partitions` with
+    the given acks, values b"<tag>-<seq>", and recording what the client reported: acked is a list
+    of (partition, offset, value) in delivery-report order, failed a list of (value, error).
+
+    max.in.flight=1 keeps each partition's records in production order across retries (no
+    idempotence: duplicates after a lost response are allowed, reordering is not)."""
+
+    def __init__(self, bootstrap, topic, partitions, tag, rate=200, acks="all", extra=None):
+        import threading
+        self.topic = topic
+        self.partitions = list(partitions)
+        self.tag = tag
+        self.rate = rate
+        self.acked = []
+        self.failed = []
+        self.sent = 0
+        self.undelivered = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        conf = {"bootstrap.servers": bootstrap, "acks": str(acks), "enable.idempotence": False,
+                "max.in.flight.requests.per.connection": 1, "linger.ms": 5, "message.timeout.ms": 60000,
+                "request.timeout.ms": 10000, "retry.backoff.ms": 200, "topic.metadata.refresh.interval.ms": 2000,
+                **QUIET_LOG}
+        conf.update(extra or {})
+        self._producer = Producer(conf)
+        self._thread = threading.Thread(target=self._run, name=f"producer-{tag}", daemon=True)
+
+    def value(self, seq):
+        return f"{self.tag}-{seq:09d}".encode()
+
+    def _on_delivery(self, err, msg):
+        with self._lock:
+            if err is not None:
+                self.failed.append((msg.value(), err))
+            else:
+                self.acked.append((msg.partition(), msg.offset(), msg.value()))
+
+    def _run(self):
+        started = time.monotonic()
+        while not self._stop.is_set():
+            due = int((time.monotonic() - started) * self.rate)
+            while self.sent < due and not self._stop.is_set():
+                part = self.partitions[self.sent % len(self.partitions)]
+                try:
+                    self._producer.produce(self.topic, value=self.value(self.sent), partition=part,
+                                           on_delivery=self._on_delivery)
+                except BufferError:
+                    break
+                self.sent += 1
+            self._producer.poll(0.01)
+        self.undelivered = self._producer.flush(90)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(120)
+        assert not self._thread.is_alive(), f"producer {self.tag} did not finish flushing"
+
+    def acked_count(self):
+        with self._lock:
+            return len(self.acked)
+
+
+import re  # noqa: E402
+
+# kcat -vvv's delivery report line (dr_msg_cb).
+_KCAT_DELIVERED = re.compile(rb"Message delivered to partition (\d+) \(offset (\d+)\)")
+
+
+class KcatChunkProducer:
+    """kcat (-P, one process per chunk of `chunk` records, partitions in turn) sending values
+    b"<tag>-<chunk>-<i>" with acks=all. A chunk counts as acknowledged only when kcat exited 0 and
+    printed a "Message delivered to partition P (offset O)" report for every record of it; then
+    acked gets (partition, sorted offsets, values in production order). Other chunks are counted in
+    failed_chunks and make no claim. Each kcat runs at most `chunk_timeout` s (killed by PID)."""
+
+    def __init__(self, bootstrap, topic, partitions, tag, chunk=50, pause=0.2, chunk_timeout=60):
+        import threading
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.partitions = list(partitions)
+        self.tag = tag
+        self.chunk = chunk
+        self.pause = pause
+        self.chunk_timeout = chunk_timeout
+        self.acked = []
+        self.failed_chunks = 0
+        self.chunks = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"kcat-{tag}", daemon=True)
+
+    def _run(self):
+        n = 0
+        while not self._stop.is_set():
+            part = self.partitions[n % len(self.partitions)]
+            values = [f"{self.tag}-{n:06d}-{i:04d}".encode() for i in range(self.chunk)]
+            argv = ["kcat", "-P", "-b", self.bootstrap, "-t", self.topic, "-p", str(part), "-vvv",
+                    "-X", "acks=all", "-X", "enable.idempotence=false",
+                    "-X", "max.in.flight.requests.per.connection=1", "-X", "linger.ms=5",
+                    "-X", "message.timeout.ms=30000", "-X", "request.timeout.ms=10000",
+                    "-X", "topic.metadata.refresh.interval.ms=2000"]
+            proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            try:
+                _, err = proc.communicate(b"".join(v + b"\n" for v in values), timeout=self.chunk_timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                _, err = proc.communicate()
+            reports = [(int(p), int(o)) for p, o in _KCAT_DELIVERED.findall(err)]
+            if proc.returncode == 0 and len(reports) == len(values) and all(p == part for p, _ in reports):
+                self.acked.append((part, sorted(o for _, o in reports), values))
+            else:
+                self.failed_chunks += 1
+            self.chunks += 1
+            n += 1
+            self._stop.wait(self.pause)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(self.chunk_timeout + 30)
+        assert not self._thread.is_alive(), f"kcat producer {self.tag} did not finish"
+
+    def acked_records(self):
+        return sum(len(v) for _, _, v in self.acked)

@@ -601,3 +601,94 @@ class Cluster:
         """Every broker's stderr log, for failure reports."""
         return "".join(f"\n----- broker {i} log ({b.log_path}) -----\n{b.log_text()}\n"
                        for i, b in self.brokers.items())
+
+
+# ---------------------------------------------------------------------------------------- replication (issue 6)
+# Helpers for the replication and durability tests: pausing brokers, the partition state znode, the
+# checkpoint files and the raw bytes of a replica's log.
+
+def sigstop(broker):
+    """Freezes a running broker (SIGSTOP to its PID). Pair every call with sigcont() in a finally:
+    a stopped process does not act on SIGTERM, so teardown would wait for nothing."""
+    if broker.alive():
+        os.kill(broker.proc.pid, signal.SIGSTOP)
+
+
+def sigcont(broker):
+    """Resumes a broker frozen by sigstop(); harmless when it runs or is gone."""
+    if broker.alive():
+        os.kill(broker.proc.pid, signal.SIGCONT)
+
+
+def partition_state(zk, topic, partition):
+    """(state JSON as a dict, zkVersion) of /brokers/topics/<topic>/partitions/<p>/state (kazoo)."""
+    import json
+    data, stat = zk._kazoo.get(f"/brokers/topics/{topic}/partitions/{partition}/state")
+    return json.loads(data), stat.version
+
+
+def children_version(zk, path):
+    """The cversion of a znode: it grows by one with every child created or deleted (kazoo)."""
+    return zk._kazoo.exists(path).cversion
+
+
+def wait_isr(zk, topic, partition, check, timeout, what=None):
+    """Waits until check(isr as a sorted list) holds for the ISR in the partition's state znode;
+    returns (state, zkVersion)."""
+    def ok():
+        state, version = partition_state(zk, topic, partition)
+        return (state, version) if check(sorted(state["isr"])) else None
+    return wait_until(ok, timeout, 0.1, what or f"ISR of {topic}-{partition} to satisfy the check")
+
+
+def read_checkpoint(path):
+    """A `<topic> <partition> <value>` checkpoint file (replication-offset-checkpoint, ...):
+    {(topic, partition): value}. Checks version 0 and the entry count line."""
+    lines = Path(path).read_text().splitlines()
+    if len(lines) < 2 or lines[0].strip() != "0":
+        raise ValueError(f"{path}: not a version-0 checkpoint: {lines[:2]}")
+    count = int(lines[1])
+    entries = [ln.split() for ln in lines[2:] if ln.strip()]
+    if len(entries) != count:
+        raise ValueError(f"{path}: {len(entries)} entries, header says {count}")
+    return {(t, int(p)): int(v) for t, p, v in entries}
+
+
+def log_batches(partition_dir):
+    """Every complete batch of a replica's segment files, in offset order: a list of
+    (base_offset, last_offset, partition_leader_epoch, raw bytes). Reads the `.log` files only
+    (not `.deleted`/`.cleaned`/`.swap`), stops each file at a torn or zero-filled tail. Batch header
+    (ON-DISK-FORMAT): baseOffset int64, batchLength int32, partitionLeaderEpoch int32, magic int8,
+    crc uint32, attributes int16, lastOffsetDelta int32, ..."""
+    import struct
+    out = []
+    for seg in sorted(Path(partition_dir).glob("*.log")):
+        data = seg.read_bytes()
+        pos = 0
+        while pos + 27 <= len(data):
+            base, length, epoch = struct.unpack_from(">qii", data, pos)
+            if length < 49 or pos + 12 + length > len(data):
+                break
+            last_delta = struct.unpack_from(">i", data, pos + 23)[0]
+            out.append((base, base + last_delta, epoch, data[pos:pos + 12 + length]))
+            pos += 12 + length
+    return out
+
+
+def log_prefix(partition_dir, end_offset):
+    """The concatenated bytes of the batches whose last offset < end_offset, and the offset they
+    cover up to (last offset + 1 of the last such batch; 0 when none)."""
+    chosen = [b for b in log_batches(partition_dir) if b[1] < end_offset]
+    covered = chosen[-1][1] + 1 if chosen else 0
+    return b"".join(b[3] for b in chosen), covered
+
+
+def log_records(partition_dir):
+    """[(offset, value)] of every record in a replica's segment files (wire.decode_batches, CRC
+    checked)."""
+    import wire
+    out = []
+    for seg in sorted(Path(partition_dir).glob("*.log")):
+        for batch in wire.decode_batches(seg.read_bytes()):
+            out.extend((off, value) for off, _ts, _key, value in batch["records"])
+    return out
