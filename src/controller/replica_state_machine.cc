@@ -124,6 +124,15 @@ asio::awaitable<std::vector<topic_partition>> controller::impl::remove_replica_f
     int32_t broker, const std::vector<topic_partition>& tps) {
   std::vector<topic_partition> updated;
   for (const auto& tp : tps) {
+    // Leaders write ISR changes themselves and the controller hears of them only through the
+    // batched notifications: read the current state first, as Kafka's doRemoveReplicasFromIsr does,
+    // or a follower the leader just added would stay in the ISR.
+    const std::string topic = tp.topic;
+    auto fresh = co_await _zk.get_partition_state(topic, tp.partition);
+    if (fresh && *fresh && _ctx.leadership.count(tp) != 0) {
+      if ((*fresh)->value.controller_epoch > claim_epoch()) throw controller_moved{};
+      _ctx.leadership[tp] = partition_record{(*fresh)->value, (*fresh)->zk_version};
+    }
     bool conflicted = false;
     for (int attempt = 0; attempt < 3; ++attempt) {
       auto lead = _ctx.leadership.find(tp);
