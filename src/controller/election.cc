@@ -63,7 +63,14 @@ std::optional<zk::partition_state> elect_reassignment(const std::vector<int32_t>
                                                       const zk::partition_state& current,
                                                       const std::set<int32_t>& live, int32_t controller_epoch) {
   for (int32_t r : target) {
-    if (live.count(r) > 0 && contains(current.isr, r)) return with_leader(current, r, current.isr, controller_epoch);
+    if (live.count(r) == 0 || !contains(current.isr, r)) continue;
+    // The ISR keeps only target replicas: the removed ones would leave it in the next step anyway,
+    // and a replica the move no longer has may have been added by the leader while it raced us.
+    std::vector<int32_t> isr;
+    for (int32_t m : current.isr) {
+      if (contains(target, m)) isr.push_back(m);
+    }
+    return with_leader(current, r, std::move(isr), controller_epoch);
   }
   return std::nullopt;
 }
@@ -105,6 +112,16 @@ std::optional<zk::partition_state> remove_from_isr(const zk::partition_state& cu
 
 zk::partition_state bump_leader_epoch(const zk::partition_state& current, int32_t controller_epoch) {
   return with_leader(current, current.leader, current.isr, controller_epoch);
+}
+
+zk::partition_state bump_leader_epoch_for_replicas(const zk::partition_state& current,
+                                                   const std::vector<int32_t>& replicas, int32_t controller_epoch) {
+  std::vector<int32_t> isr;
+  for (int32_t r : current.isr) {
+    if (r == current.leader || std::find(replicas.begin(), replicas.end(), r) != replicas.end()) isr.push_back(r);
+  }
+  if (isr.empty()) isr = current.isr;  // never an empty ISR
+  return with_leader(current, current.leader, isr, controller_epoch);
 }
 
 } // namespace gregor::controller

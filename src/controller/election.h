@@ -29,7 +29,8 @@ std::optional<zk::partition_state> elect_offline(const std::vector<int32_t>& rep
                                                  const std::set<int32_t>& live, bool unclean,
                                                  int32_t controller_epoch);
 
-// Reassignment election: first replica of the target set live and in the ISR; ISR unchanged.
+// Reassignment election: first replica of the target set live and in the ISR; the ISR keeps only
+// target replicas.
 std::optional<zk::partition_state> elect_reassignment(const std::vector<int32_t>& target,
                                                       const zk::partition_state& current,
                                                       const std::set<int32_t>& live, int32_t controller_epoch);
@@ -55,5 +56,12 @@ std::optional<zk::partition_state> remove_from_isr(const zk::partition_state& cu
 
 // Same leader and ISR, leader epoch + 1 (reassignment steps A1/B3 tell the replicas a new replica set).
 zk::partition_state bump_leader_epoch(const zk::partition_state& current, int32_t controller_epoch);
+
+// bump_leader_epoch for a new replica set: ISR members that are no longer replicas leave the ISR.
+// A leader writes ISR expansions itself; one for a replica a reassignment is dropping can land
+// between the controller's last read and this write, and the controller's write must not keep it
+// (the leader's own write, racing this one, fails its version check). The leader always stays.
+zk::partition_state bump_leader_epoch_for_replicas(const zk::partition_state& current,
+                                                   const std::vector<int32_t>& replicas, int32_t controller_epoch);
 
 } // namespace gregor::controller

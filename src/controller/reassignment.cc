@@ -284,7 +284,7 @@ asio::awaitable<bool> controller::impl::update_leader_epoch_and_send(const topic
   for (int attempt = 0; attempt < 3; ++attempt) {
     auto lead = _ctx.leadership.find(tp);
     if (lead == _ctx.leadership.end()) break;
-    auto next = bump_leader_epoch(lead->second.state, claim_epoch());
+    auto next = bump_leader_epoch_for_replicas(lead->second.state, recipients, claim_epoch());
     auto written = co_await write_state(tp, next);
     if (written == write_result::conflict) continue;
     if (written == write_result::failed) break;

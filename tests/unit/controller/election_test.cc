@@ -62,7 +62,7 @@ TEST(election, reassignment_picks_from_the_target_in_isr) {
   auto s = elect_reassignment({4, 2}, state(1, 3, {1, 2, 4}), {1, 2, 4}, 9);
   ASSERT_TRUE(s);
   EXPECT_EQ(s->leader, 4);
-  EXPECT_EQ(s->isr, (std::vector<int32_t>{1, 2, 4}));  // unchanged
+  EXPECT_EQ(s->isr, (std::vector<int32_t>{2, 4}));  // 1 is being removed
   EXPECT_EQ(s->leader_epoch, 4);
   // 4 down: the next target replica in the ISR.
   s = elect_reassignment({4, 2}, state(1, 3, {1, 2, 4}), {1, 2}, 9);
@@ -127,4 +127,18 @@ TEST(election, bump_leader_epoch_keeps_leader_and_isr) {
   EXPECT_EQ(s.isr, (std::vector<int32_t>{2, 1}));
   EXPECT_EQ(s.leader_epoch, 8);
   EXPECT_EQ(s.controller_epoch, 11);
+}
+
+TEST(election, bump_leader_epoch_for_replicas_drops_isr_members_that_are_no_longer_replicas) {
+  // A cancelled move: broker 3 was being added and its leader put it in the ISR meanwhile.
+  auto s = bump_leader_epoch_for_replicas(state(2, 7, {2, 1, 3}), {2, 1}, 11);
+  EXPECT_EQ(s.leader, 2);
+  EXPECT_EQ(s.isr, (std::vector<int32_t>{2, 1}));
+  EXPECT_EQ(s.leader_epoch, 8);
+  // The leader stays even when it is not a replica (B3 elects it away afterwards).
+  s = bump_leader_epoch_for_replicas(state(2, 7, {2, 1}), {1, 3}, 11);
+  EXPECT_EQ(s.isr, (std::vector<int32_t>{2, 1}));
+  // Nothing left: the ISR stays as it was rather than empty.
+  s = bump_leader_epoch_for_replicas(state(-1, 7, {4}), {1, 3}, 11);
+  EXPECT_EQ(s.isr, (std::vector<int32_t>{4}));
 }
