@@ -159,6 +159,8 @@ result<void> log_manager::startup_dir(size_t index, int32_t broker_id, const std
     if (de.is_directory) children.push_back(de.path);
   }
   std::sort(children.begin(), children.end());
+  // A dir without partitions (a new one, first start) has no log that could have lost a tail.
+  if (children.empty()) d.clean_shutdown = true;
 
   for (const auto& child : children) {
     auto name = child.filename().string();
