@@ -325,29 +325,32 @@ def main():
         args.runs, args.records_100, args.records_1k = 1, 20_000, 5_000
         args.probe_bytes, args.write_probe_bytes = 64 << 20, 16 << 20
 
+    return run_and_report(Bench(args), "Gregor benchmark", args.out)
+
+
+def run_and_report(runner, title, out_path):
+    """Runs a benchmark object (start(), run(), stop(), table()): SIGTERM stops it as Ctrl-C does,
+    the brokers are stopped whatever happens, and the table is printed (and written to out_path)
+    with the machine and the load average after the run. Returns the exit status."""
     machine = machine_description()
-    bench = Bench(args)
-    interrupted = []
 
     def on_signal(signum, frame):  # noqa: ARG001
-        interrupted.append(signum)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
     started = time.strftime("%Y-%m-%d %H:%M")
     try:
-        bench.start()
-        bench.run()
+        runner.start()
+        runner.run()
     finally:
-        bench.stop()
+        runner.stop()
     load_after = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    text = (f"Gregor benchmark, {started}; machine: {machine}; load average after the run {load_after}.\n\n"
-            + bench.table() + "\n")
+    text = (f"{title}, {started}; machine: {machine}; load average after the run {load_after}.\n\n"
+            + runner.table() + "\n")
     print(text)
-    if args.out:
-        Path(args.out).write_text(text)
+    if out_path:
+        Path(out_path).write_text(text)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -23,7 +23,6 @@ Every topic is deleted after its run. Prints a markdown table (also written to -
 import argparse
 import re
 import shutil
-import signal
 import statistics
 import sys
 import tempfile
@@ -33,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import bench  # noqa: E402  (run_measured, cpu_seconds, PRODUCE_TOTAL, machine_description, log)
+import bench  # noqa: E402  (run_measured, cpu_seconds, PRODUCE_TOTAL, run_and_report, log)
 import harness  # noqa: E402  (imported by bench from tests/integration)
 
 GIB = 1024.0 ** 3
@@ -289,27 +288,7 @@ def main():
     if args.quick:
         args.runs, args.rate, args.seconds, args.max_records = 1, 1000, 3, 50_000
 
-    machine = bench.machine_description()
-    rb = ReplicationBench(args)
-
-    def on_signal(signum, frame):  # noqa: ARG001
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_signal)
-    started = time.strftime("%Y-%m-%d %H:%M")
-    try:
-        rb.start()
-        rb.run()
-    finally:
-        rb.stop()
-    load_after = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    text = (f"Gregor replication benchmark, {started}; machine: {machine}; load average after the run "
-            f"{load_after}.\n\n" + rb.table() + "\n")
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text)
-    return 0
-
+    return bench.run_and_report(ReplicationBench(args), "Gregor replication benchmark", args.out)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -177,7 +177,8 @@ std::vector<int32_t> partition::maximal_isr() const {
   return out;
 }
 
-error_code partition::check_leader_epoch(int32_t current_leader_epoch) const {
+error_code partition::check_leader(int32_t current_leader_epoch) const {
+  if (!is_leader()) return error_code::not_leader_or_follower;
   if (current_leader_epoch < 0) return error_code::none;
   if (current_leader_epoch < _state.leader_epoch) return error_code::fenced_leader_epoch;
   if (current_leader_epoch > _state.leader_epoch) return error_code::unknown_leader_epoch;
@@ -264,11 +265,7 @@ append_outcome partition::append(const append_request& req) {
 
 read_outcome partition::read(const read_request& req) {
   read_outcome out;
-  if (!is_leader()) {
-    out.error = error_code::not_leader_or_follower;
-    return out;
-  }
-  if (auto e = check_leader_epoch(req.current_leader_epoch); e != error_code::none) {
+  if (auto e = check_leader(req.current_leader_epoch); e != error_code::none) {
     out.error = e;
     return out;
   }
@@ -335,11 +332,7 @@ read_outcome partition::read(const read_request& req) {
 
 offset_lookup partition::list_offset(int64_t timestamp, int32_t current_leader_epoch, bool from_consumer) {
   offset_lookup out;
-  if (!is_leader()) {
-    out.error = error_code::not_leader_or_follower;
-    return out;
-  }
-  if (auto e = check_leader_epoch(current_leader_epoch); e != error_code::none) {
+  if (auto e = check_leader(current_leader_epoch); e != error_code::none) {
     out.error = e;
     return out;
   }
@@ -457,11 +450,7 @@ std::optional<error_code> partition::replication_status(int64_t required_offset)
 
 offset_for_epoch partition::offset_for_leader_epoch(int32_t current_leader_epoch, int32_t leader_epoch) const {
   offset_for_epoch out;
-  if (!is_leader()) {
-    out.error = error_code::not_leader_or_follower;
-    return out;
-  }
-  if (auto e = check_leader_epoch(current_leader_epoch); e != error_code::none) {
+  if (auto e = check_leader(current_leader_epoch); e != error_code::none) {
     out.error = e;
     return out;
   }

@@ -8,8 +8,6 @@ broker's own error codes (a real producer would retry them)."""
 import signal
 import time
 
-from confluent_kafka.admin import NewTopic
-
 import clients
 import harness
 import wire
@@ -23,16 +21,6 @@ ERR_NOT_ENOUGH_REPLICAS = 19
 LAG_MS = 3000
 
 
-def _create_assigned(bootstrap, topic, assignment, configs, timeout=30):
-    """CreateTopics with a manual assignment (one partition per entry of `assignment`) and configs.
-    (clients.create_topic_with_configs passes replica_assignment without num_partitions, which this
-    confluent-kafka refuses: it wants num_partitions = len(assignment).)"""
-    a = clients.admin(bootstrap)
-    nt = NewTopic(topic, num_partitions=len(assignment), replication_factor=-1, replica_assignment=assignment,
-                  config=dict(configs))
-    a.create_topics([nt], operation_timeout=timeout, request_timeout=timeout)[topic].result(timeout)
-
-
 def _cluster(cluster_factory, lag_ms=LAG_MS):
     return cluster_factory(extra_props={"replica.lag.time.max.ms": str(lag_ms)})
 
@@ -42,7 +30,8 @@ def _topic_led_by_controller(c, topic):
     leader, so that stopping the followers never stops the controller. Returns (leader, followers)."""
     leader = c.controller_id()
     followers = sorted(set(c.brokers) - {leader})
-    _create_assigned(c.bootstrap, topic, [[leader] + followers], {"min.insync.replicas": "2"})
+    clients.create_topic_with_configs(c.bootstrap, topic, configs={"min.insync.replicas": "2"},
+                                      replica_assignment=[[leader] + followers])
     c.wait_consistent([topic], 30, lambda md: md["topics"][topic]["partitions"][0]["leader"] == leader and
                       sorted(md["topics"][topic]["partitions"][0]["isr"]) == sorted(c.brokers))
     return leader, followers

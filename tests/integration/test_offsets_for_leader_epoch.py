@@ -4,8 +4,6 @@ UNKNOWN_LEADER_EPOCH) and on a 3-broker cluster after a leader change (epoch 0 e
 epoch began, an older current_leader_epoch is FENCED_LEADER_EPOCH, followers answer
 NOT_LEADER_OR_FOLLOWER)."""
 
-from confluent_kafka.admin import NewTopic
-
 import clients
 import harness
 import wire
@@ -17,16 +15,6 @@ ERR_UNKNOWN_TOPIC_OR_PARTITION = 3
 ERR_NOT_LEADER_OR_FOLLOWER = 6
 ERR_FENCED_LEADER_EPOCH = 74
 ERR_UNKNOWN_LEADER_EPOCH = 75
-
-
-def _create_assigned(bootstrap, topic, assignment, configs, timeout=30):
-    """CreateTopics with a manual assignment (one partition per entry of `assignment`) and configs.
-    (clients.create_topic_with_configs passes replica_assignment without num_partitions, which this
-    confluent-kafka refuses: it wants num_partitions = len(assignment).)"""
-    a = clients.admin(bootstrap)
-    nt = NewTopic(topic, num_partitions=len(assignment), replication_factor=-1, replica_assignment=assignment,
-                  config=dict(configs))
-    a.create_topics([nt], operation_timeout=timeout, request_timeout=timeout)[topic].result(timeout)
 
 
 def offsets_for_leader_epoch(bootstrap, version, topic, queries, replica_id=-1):
@@ -115,7 +103,8 @@ def test_api_versions_advertises_0_to_4(broker):
 def test_cluster_epoch_0_ends_where_the_next_epoch_began(cluster_factory):
     c = cluster_factory()
     topic = "ofle-cluster"
-    _create_assigned(c.bootstrap, topic, [[0, 1, 2]], {"min.insync.replicas": "2"})
+    clients.create_topic_with_configs(c.bootstrap, topic, configs={"min.insync.replicas": "2"},
+                                      replica_assignment=[[0, 1, 2]])
     c.wait_consistent([topic], 30, lambda md: sorted(md["topics"][topic]["partitions"][0]["isr"]) == [0, 1, 2])
     produce(c.bootstrap, topic, 10, "before")
     # Every replica holds the 10 records (acks=all with the full ISR), so any of them may lead next.

@@ -270,7 +270,9 @@ private:
   // Leader: min LEO over maximal_isr() (ours for this replica), never backwards; other states:
   // clamped to [log start, LEO]. Notifies the waiters when it moved.
   void update_high_watermark();
-  error_code check_leader_epoch(int32_t current_leader_epoch) const;
+  // NOT_LEADER_OR_FOLLOWER unless we lead; then the client's current_leader_epoch (-1: unchecked)
+  // against ours: FENCED_LEADER_EPOCH if older, UNKNOWN_LEADER_EPOCH if newer.
+  error_code check_leader(int32_t current_leader_epoch) const;
 
   topic_partition _tp;
   executor_type _executor;
