@@ -609,9 +609,23 @@ class Cluster:
 
 def sigstop(broker):
     """Freezes a running broker (SIGSTOP to its PID). Pair every call with sigcont() in a finally:
-    a stopped process does not act on SIGTERM, so teardown would wait for nothing."""
-    if broker.alive():
-        os.kill(broker.proc.pid, signal.SIGSTOP)
+    a stopped process does not act on SIGTERM, so teardown would wait for nothing. Returns once
+    every thread of it is stopped (the signal is asynchronous: a thread could otherwise still
+    answer or send a request after this returns)."""
+    if not broker.alive():
+        return
+    pid = broker.proc.pid
+    os.kill(pid, signal.SIGSTOP)
+
+    def all_threads_stopped():
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+            states = [Path(f"/proc/{pid}/task/{t}/stat").read_text().rsplit(")", 1)[1].split()[0] for t in tasks]
+        except (FileNotFoundError, ProcessLookupError):
+            return True  # gone
+        return all(st in ("T", "t") for st in states)
+
+    wait_until(all_threads_stopped, 10, 0.01, f"broker {pid} to stop (SIGSTOP)")
 
 
 def sigcont(broker):
