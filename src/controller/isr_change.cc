@@ -1,7 +1,7 @@
 // ISR change notifications (Kafka's processIsrChangeNotification): partition leaders that change
 // an ISR themselves write the state znode and then list the partitions in an
 // /isr_change_notification/isr_change_<seq> node. The controller re-reads those states, tells
-// every broker (UpdateMetadata), checks whether a reassignment waiting for its new replicas to
+// every broker (UpdateMetadata) and each live leader (LeaderAndIsr, see below), checks whether a reassignment waiting for its new replicas to
 // join the ISR has completed, and deletes the notifications it processed.
 //
 // A broker restarting after an unclean shutdown also writes states and notifies: it leaves the
@@ -46,6 +46,15 @@ asio::awaitable<void> controller::impl::process(ev_isr_change_notification&) {
   if (!refreshed.empty()) {
     _log->info("{}ISR changes reported for [{}]", state_prefix(), names_of(refreshed));
     add_update_metadata_to_all(refreshed);
+    // The state goes to each live leader too. Normally it is the leader's own write, and the
+    // LeaderAndIsr changes nothing there; but when a restarted broker took itself out of the ISR
+    // (same leader epoch), the leader still holds the older zkVersion and every ISR write of its
+    // own would fail its compare-and-set until the next leader epoch. A leader applies a
+    // same-epoch state unless its partition epoch is older than the one it has.
+    for (const auto& tp : refreshed) {
+      if (_ctx.queued_for_deletion(tp.topic) || !_ctx.has_live_leader(tp)) continue;
+      add_leader_and_isr({_ctx.leadership[tp].state.leader}, tp);
+    }
     for (const auto& tp : refreshed) {
       if (_ctx.reassigning.count(tp) > 0) co_await maybe_complete_reassignment(tp);
     }

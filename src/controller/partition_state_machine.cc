@@ -155,7 +155,7 @@ asio::awaitable<std::vector<topic_partition>> controller::impl::initialize_parti
 
 // unclean.leader.election.enable as a topic sees it: the topic's override, else the dynamic broker
 // config (this broker's, then the cluster default), else the static one. Read at each election,
-// so a change applies from the next one without a restart.
+// so a change applies from the next one without a restart. No when a layer cannot be read.
 asio::awaitable<bool> controller::impl::unclean_allowed(const std::string& topic) {
   static constexpr std::string_view key = "unclean.leader.election.enable";
   const std::vector<std::pair<std::string, std::string>> layers = {
@@ -164,7 +164,13 @@ asio::awaitable<bool> controller::impl::unclean_allowed(const std::string& topic
     std::string entity_type = layer.first;
     std::string entity_name = layer.second;
     auto cfg = co_await _zk.get_entity_config(std::move(entity_type), std::move(entity_name));
-    if (!cfg) continue;
+    if (!cfg) {
+      // An unreadable layer could hold `false` over a `true` below it: losing data needs a yes
+      // we can read. (A missing config znode is an empty map, not an error.)
+      _log->warn("{}cannot read /config/{}/{} ({}); no unclean election for {} this time", state_prefix(),
+                 layer.first, layer.second, cfg.error().message(), topic);
+      co_return false;
+    }
     auto it = cfg->find(std::string(key));
     if (it != cfg->end()) co_return it->second == "true";
   }
