@@ -69,6 +69,9 @@ struct running_broker {
   std::unique_ptr<controller::controller> controller;
   zk::broker_registration registration;
   bool session_expired_once = false;
+  // Set once startup's own registration succeeded. Before that a session expiry must not register
+  // us: the unclean-shutdown rule may still be running, and startup registers after it.
+  std::atomic<bool> registered_once{false};
   bool started = false;  // startup completed: registered, serving, controller running
 
   asio::awaitable<void> startup();
@@ -198,6 +201,7 @@ asio::awaitable<bool> running_broker::apply_unclean_shutdown_rule() {
          "their tail): " + left.error().message());
     co_return false;
   }
+  logs->withhold_clean_marker_for_unclean_dirs(false);
   co_return true;
 }
 
@@ -210,6 +214,7 @@ void running_broker::on_session_state(zk::session_state s) {
   }
   if (s == zk::session_state::connected && session_expired_once) {
     session_expired_once = false;
+    if (!registered_once) return;  // startup registers once the unclean-shutdown rule has run
     asio::co_spawn(
         io,
         [this]() -> asio::awaitable<void> {
@@ -257,6 +262,8 @@ asio::awaitable<void> running_broker::startup() {
     fail("cannot load the log directories: " + logs->last_error());
     co_return;
   }
+  // Until the unclean-shutdown rule has run, a shutdown must not mark the dirs clean.
+  logs->withhold_clean_marker_for_unclean_dirs(true);
 
   auto* listener = config_listener.get();
   replicas = std::make_unique<replication::replica_manager>(
@@ -344,6 +351,7 @@ asio::awaitable<void> running_broker::startup() {
   session->on_state_change([this](zk::session_state s) { on_session_state(s); });
   if (!co_await apply_unclean_shutdown_rule()) co_return;
   if (!co_await register_broker()) co_return;
+  registered_once = true;
   controller->start();
   auto* cleaner_for_listener = cleaner.get();
   config_listener->on_broker_change([cleaner_for_listener](const config::broker_config& eff) {

@@ -340,6 +340,11 @@ void log_manager::shutdown() {
     auto r2 = write_offset_checkpoint(top_file(d.path, filenames::log_start_offset_checkpoint_file), start_offsets[i]);
     auto r3 = write_offset_checkpoint(top_file(d.path, filenames::replication_offset_checkpoint_file), high_watermarks[i]);
     if (!synced[i]) continue;
+    if (_withhold_unclean_marker && !d.clean_shutdown) {
+      logger->warn("log dir {}: not marking a clean shutdown: the unclean-shutdown rule has not run yet",
+                   d.path.string());
+      continue;
+    }
     if (!r1 || !r2 || !r3) {
       logger->error("log dir {}: cannot write checkpoints ({}); not marking a clean shutdown", d.path.string(),
                     (!r1 ? r1.error() : !r2 ? r2.error() : r3.error()).message());

@@ -58,6 +58,10 @@ public:
   std::filesystem::path dir_of(const topic_partition& tp) const;
   // Whether `dir` had a `.kafka_cleanshutdown` marker at startup (false for unknown dirs).
   bool had_clean_shutdown(const std::filesystem::path& dir) const;
+  // While withheld, shutdown() writes no clean-shutdown marker in the dirs that had none at
+  // startup. The broker withholds it until it has applied the unclean-shutdown rule: a start
+  // refused before that must leave the next start still knowing those logs may have lost a tail.
+  void withhold_clean_marker_for_unclean_dirs(bool withhold) { _withhold_unclean_marker = withhold; }
 
   // Closes every log, writes recovery-point-offset-checkpoint, log-start-offset-checkpoint and
   // replication-offset-checkpoint per dir, then the `.kafka_cleanshutdown` marker, and releases the
@@ -120,6 +124,7 @@ private:
   file_deletion_queue _deletions;
   std::map<topic_partition, entry> _logs;
   bool _started = false;
+  bool _withhold_unclean_marker = false;  // set and read by the startup/shutdown thread only
   std::string _last_error;
   removal_listener _on_removed;
 };
