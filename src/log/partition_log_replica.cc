@@ -116,7 +116,13 @@ result<append_result> partition_log::append_as_follower(shared_bytes batches) {
 
 result<void> partition_log::truncate_to(int64_t offset) {
   if (_closed) return unexpected(make_error_code(errc::log_closed));
-  if (offset >= _log_end_offset) return {};
+  if (offset >= _log_end_offset) {
+    // No record to cut, but an epoch this replica began at the log end without writing anything
+    // (it led briefly, then lost leadership) must go: its next fetch would name that epoch as the
+    // last fetched one, and the leader would answer the same divergence again and again.
+    if (_epochs.truncate_from_end(_log_end_offset)) persist_epochs();
+    return {};
+  }
   if (offset < _log_start_offset) return truncate_fully_and_start_at(offset);
   auto holder = _segments.upper_bound(offset);
   if (holder == _segments.begin()) return truncate_fully_and_start_at(offset);  // no segment holds it

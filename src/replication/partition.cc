@@ -83,6 +83,7 @@ void partition::make_leader(bool was_leader) {
     }
   }
   _leader_epoch_start_offset = _log->log_end_offset();
+  if (!was_leader) ++_leadership_term;
   reset_follower_states(was_leader);
   // A write proposed under the previous epoch is not ours to wait for any more (its result is
   // ignored: the leader epoch differs).
@@ -257,6 +258,7 @@ append_outcome partition::append(const append_request& req) {
   }
   out.base_offset = appended->first_offset;
   out.last_offset = appended->last_offset;
+  out.leadership_term = _leadership_term;
   out.log_start_offset = _log->log_start_offset();
   update_high_watermark();
   notify_waiters();
@@ -409,7 +411,19 @@ std::optional<std::pair<int64_t, int64_t>> partition::find_record_by_timestamp(i
 
 void partition::add_waiter(const std::shared_ptr<data_waiter>& waiter) {
   std::lock_guard lock(_waiters_mutex);
+  // A waiter whose fetch ended (answered by another partition, or timed out) stays listed until
+  // the next notify; an idle partition that followers long-poll gets none, so drop the expired
+  // ones whenever the list doubles (amortised O(1); a weak_ptr keeps its make_shared block).
+  if (_waiters.size() >= _waiters_prune_at) {
+    std::erase_if(_waiters, [](const std::weak_ptr<data_waiter>& w) { return w.expired(); });
+    _waiters_prune_at = std::max<size_t>(min_waiters_prune_at, 2 * _waiters.size());
+  }
   _waiters.push_back(waiter);
+}
+
+size_t partition::listed_waiters() const {
+  std::lock_guard lock(_waiters_mutex);
+  return _waiters.size();
 }
 
 void partition::notify_waiters() {
@@ -438,8 +452,8 @@ void partition::set_replication(isr_store* store, replication_settings settings)
   _replication = settings;
 }
 
-std::optional<error_code> partition::replication_status(int64_t required_offset) const {
-  if (!is_leader()) return error_code::not_leader_or_follower;
+std::optional<error_code> partition::replication_status(int64_t required_offset, uint64_t leadership_term) const {
+  if (!is_leader() || leadership_term != _leadership_term) return error_code::not_leader_or_follower;
   if (_high_watermark < required_offset) return std::nullopt;
   // Kafka's checkEnoughReplicasReachOffset counts the maximal ISR.
   if (static_cast<int32_t>(maximal_isr().size()) < _config.min_insync_replicas) {
@@ -615,6 +629,25 @@ error_code partition::append_from_leader(const leader_fetch_data& data) {
   }
   if (!data.records.empty()) {
     auto appended = _log->append_as_follower(data.records);
+    if (!appended && appended.error() == log::errc::offset_out_of_order) {
+      // An empty log started inside the leader's first batch (the leader's log start was moved
+      // into a batch by DeleteRecords, and we started over there): Kafka's answer is to start
+      // the log at that batch's base offset and take the whole batch.
+      const int64_t leo = _log->log_end_offset();
+      auto first = record::parse_batch_header(data.records.view());
+      if (leo == _log->log_start_offset() && first && first->base_offset < leo && first->last_offset() >= leo) {
+        get_logger("replication")->info("[Partition {} broker={}] empty log at {} lies inside the leader's batch "
+                                        "{}-{}; restarting the log at {}",
+                                        _tp.to_string(), _self, leo, first->base_offset, first->last_offset(),
+                                        first->base_offset);
+        if (auto restarted = _log->truncate_fully_and_start_at(first->base_offset); !restarted) {
+          appended = unexpected(restarted.error());
+        } else {
+          appended = _log->append_as_follower(data.records);
+          if (appended) _log->maybe_increment_log_start_offset(leo);
+        }
+      }
+    }
     if (!appended) {
       const std::error_code e = appended.error();
       get_logger("replication")->error("[Partition {} broker={}] follower append at {} failed: {}", _tp.to_string(),
@@ -651,11 +684,13 @@ result<int64_t> partition::truncate_on_divergence(int32_t leader_epoch, int32_t 
     get_logger("replication")->info(
         "[Partition {} broker={}] Truncating to offset {}: the leader's epoch {} ends at {} (our log end offset {})",
         _tp.to_string(), _self, target, diverging_epoch, end_offset, leo);
-    if (auto r = _log->truncate_to(target); !r) {
-      get_logger("replication")->error("[Partition {} broker={}] truncation to {} failed: {}", _tp.to_string(), _self,
-                                       target, r.error().message());
-      return unexpected(r.error());
-    }
+  }
+  // Also at target == leo: it drops an epoch we began at the log end without writing (we led
+  // briefly), which would otherwise be our last fetched epoch, diverging again on every fetch.
+  if (auto r = _log->truncate_to(target); !r) {
+    get_logger("replication")->error("[Partition {} broker={}] truncation to {} failed: {}", _tp.to_string(), _self,
+                                     target, r.error().message());
+    return unexpected(r.error());
   }
   update_high_watermark();
   return _log->log_end_offset();
@@ -680,6 +715,11 @@ error_code partition::handle_out_of_range(int32_t leader_epoch, int64_t leader_l
                  _tp.to_string(), _self, leo, leader_log_start);
     done = _log->truncate_fully_and_start_at(leader_log_start);
     if (done) _high_watermark = leader_log_start;
+  } else {
+    // Our log end is within the leader's range now (it moved meanwhile, or the leader answered
+    // out of range for another reason): nothing to reset. Report it, so that the fetcher backs
+    // off instead of asking again at once.
+    return error_code::offset_out_of_range;
   }
   if (!done) {
     logger->error("[Partition {} broker={}] out-of-range recovery failed: {}", _tp.to_string(), _self,

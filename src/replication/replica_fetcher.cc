@@ -37,6 +37,7 @@ struct applied {
   error_code error = error_code::none;
   std::string message;   // for a failed truncation
   int64_t log_end = -1;  // after a truncation
+  int32_t last_fetched_epoch = -1;  // after a truncation (it drops epochs begun without records too)
 };
 
 asio::awaitable<applied> apply_answer(std::shared_ptr<replica_fetcher> fetcher, std::shared_ptr<partition> p,
@@ -52,6 +53,7 @@ asio::awaitable<applied> apply_answer(std::shared_ptr<replica_fetcher> fetcher, 
                                                answer.diverging_end_offset);
     if (truncated) {
       out.log_end = *truncated;
+      if (auto now = p->position_for_fetch()) out.last_fetched_epoch = now->last_fetched_epoch;
     } else {
       out.error = error_code::kafka_storage_error;
       out.message = truncated.error().message();
@@ -352,7 +354,8 @@ asio::awaitable<void> replica_fetcher::handle_answer(const fetch_wire::fetch_tar
     back_off(target.tp, generation, _options.backoff);
     co_return;
   }
-  if (truncating && done.log_end >= target.position.fetch_offset) {
+  if (truncating && done.log_end >= target.position.fetch_offset &&
+      done.last_fetched_epoch == target.position.last_fetched_epoch) {
     // The partition logs real truncations itself. One that moved nothing would make the next fetch
     // ask the same question at once: back off instead of spinning.
     get_logger("replication")
@@ -380,6 +383,11 @@ asio::awaitable<void> replica_fetcher::round() {
     co_return;
   }
   if (!co_await ensure_connected()) co_return;
+  // The leader fills a response in request order, and only the first partition may return a
+  // batch above the per-partition limit: start each request one partition further on, so that
+  // busy partitions early in the order cannot starve later ones out of the ISR.
+  std::rotate(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(_rotation++ % candidates.size()),
+              candidates.end());
 
   std::vector<uint64_t> generations;
   auto targets = co_await collect_positions(candidates, generations);

@@ -137,6 +137,7 @@ private:
   // Strand-only state.
   boost::asio::steady_timer _timer;
   bool _sleep_interruptible = false;
+  size_t _rotation = 0;  // where the next request starts in the partition order
   std::unique_ptr<network::client_connection> _connection;
   int32_t _correlation = 0;
   bool _connection_failing = false;

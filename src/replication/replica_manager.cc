@@ -294,15 +294,19 @@ asio::awaitable<void> replica_manager::run_isr_expiration(replica_manager* self,
 }
 
 asio::awaitable<std::optional<error_code>> replica_manager::replication_status(const topic_partition& tp,
-                                                                              int64_t required_offset) {
+                                                                              int64_t required_offset,
+                                                                              uint64_t leadership_term) {
   auto p = get(tp);
   if (!p) co_return std::optional<error_code>(error_code::unknown_topic_or_partition);
-  auto status = [required_offset](partition& part) { return part.replication_status(required_offset); };
+  auto status = [required_offset, leadership_term](partition& part) {
+    return part.replication_status(required_offset, leadership_term);
+  };
   auto task = on_partition(std::move(p), std::move(status));
   co_return co_await std::move(task);
 }
 
 asio::awaitable<error_code> replica_manager::await_replication(const topic_partition& tp, int64_t required_offset,
+                                                               uint64_t leadership_term,
                                                                std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto ex = co_await asio::this_coro::executor;
@@ -312,7 +316,7 @@ asio::awaitable<error_code> replica_manager::await_replication(const topic_parti
     // Registered before the check, so an advance between the check and the wait still wakes us.
     auto waiter = std::make_shared<data_waiter>(ex);
     p->add_waiter(waiter);
-    auto status = co_await replication_status(tp, required_offset);
+    auto status = co_await replication_status(tp, required_offset, leadership_term);
     if (status) co_return *status;
     if (std::chrono::steady_clock::now() >= deadline) co_return error_code::request_timed_out;
     co_await waiter->wait_until(deadline);

@@ -70,6 +70,8 @@ struct append_outcome {
   int64_t last_offset = -1;
   int64_t log_append_time = -1;
   int64_t log_start_offset = -1;
+  // The leadership term the records were appended in (see partition::replication_status).
+  uint64_t leadership_term = 0;
 };
 
 struct read_request {
@@ -182,8 +184,10 @@ public:
   // nullopt: still waiting. none: the high watermark reached it and the ISR has at least
   // min.insync.replicas members. not_enough_replicas_after_append: reached, but the ISR shrank
   // below min.insync.replicas. not_leader_or_follower: leadership moved (the records may be
-  // truncated by the new leader).
-  std::optional<error_code> replication_status(int64_t required_offset) const;
+  // truncated by the new leader), also when we lead again in a later term than `leadership_term`
+  // (append_outcome's): the records may have been truncated while we followed, and the high
+  // watermark would pass other records at those offsets.
+  std::optional<error_code> replication_status(int64_t required_offset, uint64_t leadership_term) const;
 
   // Kafka's maybeShrinkIsr (called every replica.lag.time.max.ms / 2): followers whose last
   // caught-up time is older than replica.lag.time.max.ms leave the ISR (written through the
@@ -230,6 +234,8 @@ public:
 
   // Thread-safe: registers a fetch that waits for new data; it is notified once and forgotten.
   void add_waiter(const std::shared_ptr<data_waiter>& waiter);
+  // Thread-safe: how many waiters are listed (live or already gone); for tests.
+  size_t listed_waiters() const;
 
 private:
   // The named coroutine that awaits an isr_store write and hands the result back on the strand.
@@ -297,8 +303,13 @@ private:
   int32_t _failed_isr_write_epoch = -1;
   int64_t _failed_isr_write_ms = 0;
 
-  std::mutex _waiters_mutex;  // guards _waiters only; taken from fetching strands and this one
+  mutable std::mutex _waiters_mutex;  // guards _waiters only; taken from fetching strands and this one
   std::vector<std::weak_ptr<data_waiter>> _waiters;
+  static constexpr size_t min_waiters_prune_at = 16;
+  size_t _waiters_prune_at = min_waiters_prune_at;  // guarded by _waiters_mutex
+  // +1 each time this replica becomes leader after not leading (leader epoch bumps while it keeps
+  // leading do not count: a produce waiting for its replicas stays valid across them).
+  uint64_t _leadership_term = 0;
 };
 
 } // namespace gregor::replication

@@ -81,12 +81,13 @@ public:
   boost::asio::awaitable<read_outcome> read(const topic_partition& tp, read_request request);
   // acks=all: see partition::replication_status. unknown_topic_or_partition when not hosted.
   boost::asio::awaitable<std::optional<error_code>> replication_status(const topic_partition& tp,
-                                                                     int64_t required_offset);
-  // Waits until replication_status(tp, required_offset) is final or `timeout` passes
+                                                                     int64_t required_offset,
+                                                                     uint64_t leadership_term);
+  // Waits until replication_status(tp, required_offset, leadership_term) is final or `timeout` passes
   // (request_timed_out), sleeping on the partition's waiter list between checks. For one
   // partition's acks=all write (the group coordinator's); the produce handler waits on many at once.
   boost::asio::awaitable<error_code> await_replication(const topic_partition& tp, int64_t required_offset,
-                                                       std::chrono::milliseconds timeout);
+                                                       uint64_t leadership_term, std::chrono::milliseconds timeout);
   // OffsetsForLeaderEpoch: see partition::offset_for_leader_epoch.
   boost::asio::awaitable<offset_for_epoch> offset_for_leader_epoch(const topic_partition& tp,
                                                                    int32_t current_leader_epoch, int32_t leader_epoch);

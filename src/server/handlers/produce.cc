@@ -38,6 +38,7 @@ struct produce_handler {
     size_t topic_index = 0;
     size_t partition_index = 0;
     int64_t required_offset = 0;  // the appended records' last offset + 1
+    uint64_t leadership_term = 0;  // the partition's, when the records were appended
   };
 
   static asio::awaitable<response> handle(request_context& ctx, request& req) {
@@ -93,7 +94,7 @@ struct produce_handler {
           if (e != error_code::none && !outcome.error_message.empty()) pr.error_message = outcome.error_message;
           if (e == error_code::none && req.acks == -1) {
             pending.push_back({tp, resp.responses.size() - 1, tr.partition_responses.size() - 1,
-                               outcome.last_offset + 1});
+                               outcome.last_offset + 1, outcome.leadership_term});
           }
         }
         pr.error_code = code(e);
@@ -130,7 +131,7 @@ struct produce_handler {
       for (auto& p : pending) {
         const topic_partition& tp = p.tp;
         int64_t required = p.required_offset;
-        std::optional<error_code> status = co_await svc.replicas->replication_status(tp, required);
+        std::optional<error_code> status = co_await svc.replicas->replication_status(tp, required, p.leadership_term);
         if (!status) {
           still.push_back(std::move(p));
           continue;

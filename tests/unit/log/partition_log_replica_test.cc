@@ -388,6 +388,21 @@ TEST_F(replica_fixture, truncate_at_or_above_the_end_is_a_no_op) {
   EXPECT_EQ(read_all(*log), concat(batches, 3));
 }
 
+TEST_F(replica_fixture, truncate_at_the_end_drops_an_epoch_begun_there_without_records) {
+  // This replica led epoch 9 briefly and wrote nothing; the new leader's answer (diverging at the
+  // log end) must leave its latest epoch at the one its records carry.
+  auto log = open();
+  fill(*log, 3);
+  const auto before = log->latest_epoch();
+  ASSERT_TRUE(log->assign_epoch_at_end(9));
+  ASSERT_EQ(log->latest_epoch(), 9);
+  ASSERT_TRUE(log->truncate_to(log->log_end_offset()));
+  EXPECT_EQ(log->latest_epoch(), before);
+  EXPECT_EQ(log->log_end_offset(), 15);
+  log.reset();
+  EXPECT_EQ(open()->latest_epoch(), before);  // the checkpoint was rewritten
+}
+
 TEST_F(replica_fixture, truncate_below_the_log_start_starts_over) {
   auto log = open();
   fill(*log, 14, rising_epoch);

@@ -149,6 +149,18 @@ TEST_F(partition_test, log_append_time_stamps_a_copy) {
   EXPECT_EQ((*records)[0].timestamp, clk.now_ms());
 }
 
+TEST_F(partition_test, waiters_of_ended_fetches_do_not_pile_up_on_an_idle_partition) {
+  // Followers long-poll every partition they follow; an idle one is never notified, so the
+  // waiters of fetches that ended must not accumulate.
+  auto live = std::make_shared<data_waiter>(io.get_executor());
+  part->add_waiter(live);
+  for (int i = 0; i < 10'000; ++i) part->add_waiter(std::make_shared<data_waiter>(io.get_executor()));
+  EXPECT_LT(part->listed_waiters(), 64u);
+  ASSERT_EQ(part->append({batch(1), 7, 1}).error, error_code::none);
+  EXPECT_TRUE(live->notified());  // a live waiter is never dropped
+  EXPECT_EQ(part->listed_waiters(), 0u);
+}
+
 TEST_F(partition_test, append_wakes_waiters) {
   auto waiter = std::make_shared<data_waiter>(io.get_executor());
   part->add_waiter(waiter);

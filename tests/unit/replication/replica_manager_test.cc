@@ -126,16 +126,16 @@ TEST_F(replica_manager_test, isr_expiration_timer_shrinks_a_lagging_isr) {
 }
 
 TEST_F(replica_manager_test, replication_status_and_offset_for_leader_epoch_hop_to_the_partition) {
-  EXPECT_EQ(run(replicas.replication_status(tp, 0)), error_code::unknown_topic_or_partition);
+  EXPECT_EQ(run(replicas.replication_status(tp, 0, 1)), error_code::unknown_topic_or_partition);
   EXPECT_EQ(run(replicas.offset_for_leader_epoch(tp, -1, 0)).error, error_code::unknown_topic_or_partition);
   ASSERT_EQ(become(1, 2), error_code::none);
-  EXPECT_EQ(run(replicas.replication_status(tp, 0)), error_code::none);
+  EXPECT_EQ(run(replicas.replication_status(tp, 0, 1)), error_code::none);
   auto e = run(replicas.offset_for_leader_epoch(tp, 2, 2));
   EXPECT_EQ(e.error, error_code::none);
   EXPECT_EQ(e.leader_epoch, 2);
   EXPECT_EQ(e.end_offset, 0);
   ASSERT_EQ(become(2, 3), error_code::none);
-  EXPECT_EQ(run(replicas.replication_status(tp, 0)), error_code::not_leader_or_follower);
+  EXPECT_EQ(run(replicas.replication_status(tp, 0, 1)), error_code::not_leader_or_follower);
   EXPECT_EQ(run(replicas.offset_for_leader_epoch(tp, -1, 2)).error, error_code::not_leader_or_follower);
 }
 

@@ -91,7 +91,15 @@ protected:
   read_outcome follower_fetch(int32_t replica, int64_t offset, int32_t last_fetched_epoch = -1) {
     return part->read({.offset = offset, .max_bytes = 1 << 20, .replica_id = replica, .last_fetched_epoch = last_fetched_epoch});
   }
-  void append(int n, int16_t acks = 1) { ASSERT_EQ(part->append({batch(n), 7, acks}).error, error_code::none); }
+  void append(int n, int16_t acks = 1) {
+    auto out = part->append({batch(n), 7, acks});
+    ASSERT_EQ(out.error, error_code::none);
+    term = out.leadership_term;
+  }
+  std::optional<error_code> status(int64_t required_offset) const {
+    return part->replication_status(required_offset, term);
+  }
+  uint64_t term = 0;  // of the last append
 
   topic_partition tp{"t", 0};
   temp_dir dir;
@@ -111,7 +119,7 @@ TEST_F(leader_test, high_watermark_moves_only_when_every_isr_follower_fetched_pa
   become(state);
   append(5);
   EXPECT_EQ(part->high_watermark(), 0);
-  EXPECT_EQ(part->replication_status(5), std::nullopt);
+  EXPECT_EQ(status(5), std::nullopt);
   auto waiter = std::make_shared<data_waiter>(io.get_executor());
 
   // A follower reads up to our log end; a consumer only up to the high watermark.
@@ -127,11 +135,11 @@ TEST_F(leader_test, high_watermark_moves_only_when_every_isr_follower_fetched_pa
   EXPECT_EQ(part->high_watermark(), 3);
   EXPECT_EQ(r3.high_watermark, 3);
   EXPECT_TRUE(waiter->notified());
-  EXPECT_EQ(part->replication_status(5), std::nullopt);
-  EXPECT_EQ(part->replication_status(3), error_code::none);
+  EXPECT_EQ(status(5), std::nullopt);
+  EXPECT_EQ(status(3), error_code::none);
   follower_fetch(3, 5);
   EXPECT_EQ(part->high_watermark(), 5);
-  EXPECT_EQ(part->replication_status(5), error_code::none);
+  EXPECT_EQ(status(5), error_code::none);
   EXPECT_EQ(values(part->read({.offset = 0, .max_bytes = 1 << 20}).records).size(), 5u);
 
   // Never backwards on the leader, even when a follower's fetch offset goes back.
@@ -273,13 +281,13 @@ TEST_F(leader_test, replication_status_after_shrink_and_after_losing_leadership)
   state.isr = {1, 2};
   become(state);
   append(3);
-  EXPECT_EQ(part->replication_status(3), std::nullopt);
+  EXPECT_EQ(status(3), std::nullopt);
   clk.advance(11000);
   part->maybe_shrink_isr();  // 2 never fetched
   drain();
   EXPECT_EQ(part->state().isr, (std::vector<int32_t>{1}));
   EXPECT_EQ(part->high_watermark(), 3);
-  EXPECT_EQ(part->replication_status(3), error_code::not_enough_replicas_after_append);
+  EXPECT_EQ(status(3), error_code::not_enough_replicas_after_append);
   EXPECT_EQ(part->append({batch(1), 7, -1}).error, error_code::not_enough_replicas);
 
   auto waiter = std::make_shared<data_waiter>(io.get_executor());
@@ -289,7 +297,23 @@ TEST_F(leader_test, replication_status_after_shrink_and_after_losing_leadership)
   follower.leader_epoch = 4;
   become(follower);
   EXPECT_TRUE(waiter->notified());
-  EXPECT_EQ(part->replication_status(3), error_code::not_leader_or_follower);
+  EXPECT_EQ(status(3), error_code::not_leader_or_follower);
+
+  // Leader again in a later term: the wait of a produce from the earlier term is over (the
+  // records may have been truncated while we followed), though the high watermark passes 3.
+  partition_state again = state;
+  again.leader_epoch = 5;
+  again.isr = {1};
+  become(again);
+  EXPECT_GE(part->high_watermark(), 3);
+  EXPECT_EQ(status(3), error_code::not_leader_or_follower);
+  const uint64_t before = term;
+  append(1);
+  EXPECT_EQ(term, before + 1);
+  // A new leader epoch while we keep leading is the same term.
+  again.leader_epoch = 6;
+  become(again);
+  EXPECT_EQ(part->append({batch(1), 7, 1}).leadership_term, term);
 }
 
 TEST_F(leader_test, offset_for_leader_epoch) {
@@ -425,6 +449,37 @@ TEST_F(follower_test, follower_truncates_what_the_new_leader_never_had) {
   EXPECT_EQ(logs[0]->latest_epoch(), 4);
 }
 
+TEST_F(follower_test, an_epoch_led_without_records_does_not_block_following_later) {
+  set_state(1, 3);
+  ASSERT_EQ(broker(1).append({batch(3, "a"), 7, -1}).error, error_code::none);
+  fetch_once(2, 1);
+  set_state(2, 4);  // 2 leads epoch 4 and writes nothing
+  set_state(1, 5);  // 1 leads again
+  ASSERT_EQ(logs[1]->latest_epoch(), 4);
+  fetch_once(2, 1);  // diverging: the leader has no epoch 4; epoch 3 ends at 3
+  EXPECT_EQ(logs[1]->log_end_offset(), 3);
+  EXPECT_EQ(logs[1]->latest_epoch(), 3);  // the empty epoch 4 is gone
+  ASSERT_EQ(broker(1).append({batch(2, "b"), 7, -1}).error, error_code::none);
+  fetch_once(2, 1);
+  fetch_once(2, 1);
+  EXPECT_EQ(logs[1]->log_end_offset(), 5);
+  EXPECT_EQ(broker(1).high_watermark(), 5);
+  EXPECT_EQ(contents(2), contents(1));
+}
+
+TEST_F(follower_test, an_empty_follower_starting_inside_the_leaders_first_batch_takes_the_whole_batch) {
+  set_state(1, 3);
+  ASSERT_EQ(broker(1).append({batch(5, "a"), 7, 1}).error, error_code::none);  // one batch, 0-4
+  ASSERT_EQ(logs[0]->maybe_increment_log_start_offset(2), 2);  // DeleteRecords up to 2
+  // The follower's log starts over at the leader's log start, inside that batch.
+  ASSERT_EQ(broker(2).handle_out_of_range(3, 2, 5), error_code::none);
+  ASSERT_EQ(logs[1]->log_end_offset(), 2);
+  fetch_once(2, 1);
+  EXPECT_EQ(logs[1]->log_end_offset(), 5);
+  EXPECT_EQ(logs[1]->log_start_offset(), 2);
+  EXPECT_EQ(contents(2), contents(1));
+}
+
 TEST_F(follower_test, out_of_range_truncates_to_the_leader) {
   set_state(2, 3);
   ASSERT_EQ(broker(2).append({batch(1), 7, 1}).error, error_code::none);
@@ -441,5 +496,8 @@ TEST_F(follower_test, out_of_range_truncates_to_the_leader) {
   EXPECT_EQ(broker(1).high_watermark(), 10);
   // Another epoch: ignored.
   EXPECT_EQ(broker(1).handle_out_of_range(2, 20, 30), error_code::none);
+  EXPECT_EQ(logs[0]->log_end_offset(), 10);
+  // Our end already within the leader's range: nothing to reset, and the fetcher must back off.
+  EXPECT_EQ(broker(1).handle_out_of_range(3, 5, 15), error_code::offset_out_of_range);
   EXPECT_EQ(logs[0]->log_end_offset(), 10);
 }
