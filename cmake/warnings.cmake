@@ -20,6 +20,14 @@ function(gregor_module name)
   target_link_libraries(gregor_${name} PUBLIC ${ARG_DEPS} PRIVATE gregor_warnings ${ARG_PRIVATE_DEPS})
 endfunction()
 
+# gregor_program(<target>): an executable users run (the daemon, operator and perf tools). It goes
+# to bin/ and joins the `gregor-programs` target, which builds every program and nothing else
+# (what the integration tests and the quickstart need).
+function(gregor_program target)
+  set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
+  add_dependencies(gregor-programs ${target})
+endfunction()
+
 # gregor_test(<name> SOURCES ... DEPS ...): one GoogleTest binary registered with ctest.
 function(gregor_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
