@@ -13,8 +13,9 @@ CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
 CODEC_IDS = {"none": 0, "gzip": 1, "snappy": 2, "lz4": 3, "zstd": 4}
 
 
-def stored_batch_codecs(partition_dir):
-    """Walks every .log segment of a partition; returns the list of (magic, codec id) per batch."""
+def stored_batch_codecs(partition_dir, counts=None):
+    """Walks every .log segment of a partition; returns the list of (magic, codec id) per batch.
+    With a dict as `counts`, adds each batch's record count to counts[(magic, codec id)] (v2)."""
     out = []
     for seg in sorted(partition_dir.glob("*.log")):
         data = seg.read_bytes()
@@ -26,6 +27,8 @@ def stored_batch_codecs(partition_dir):
             magic = data[pos + 16]
             attributes = struct.unpack_from(">h", data, pos + 21)[0]
             out.append((magic, attributes & 7))
+            if counts is not None and magic == 2 and pos + 61 <= len(data):
+                counts[out[-1]] = counts.get(out[-1], 0) + struct.unpack_from(">i", data, pos + 57)[0]
             pos += 12 + length
         assert pos == len(data), f"{seg}: batches end at {pos}, file has {len(data)} bytes"
     return out
@@ -84,9 +87,14 @@ def test_librdkafka_really_compresses(data_broker, codec):
     clients.wait_topic_ready(data_broker.bootstrap, topic, 1)
     records = clients.make_records(5000, tag=f"really{codec}")
     clients.confluent_produce(data_broker.bootstrap, topic, records, codec=codec)
-    batches = stored_batch_codecs(data_broker.partition_dir(topic, 0))
+    counts = {}
+    batches = stored_batch_codecs(data_broker.partition_dir(topic, 0), counts)
     assert not gate, f"librdkafka 2.0.2 would skip {codec} compression: " + ", ".join(gate)
-    assert set(batches) == {(2, CODEC_IDS[codec])}
+    # librdkafka sends a batch uncompressed when compressing does not make it smaller: that happens
+    # to a batch of a record or two (how records fall into batches depends on timing).
+    compressed = (2, CODEC_IDS[codec])
+    assert set(batches) <= {compressed, (2, 0)} and compressed in batches, batches
+    assert counts.get((2, 0), 0) <= 50, counts
 
 
 def _kafka_python_producer(bootstrap, codec):
