@@ -162,7 +162,9 @@ def test_describe_shows_consistent_lag_while_producing(broker):
             time.sleep(0.05)
 
     log = clients.EventLog()
-    member = clients.ConfluentMember("slow", bs, group, [topic], log, delay=0.01)
+    # Commits every record after 30 ms of "processing": well below what the producer loop writes, so
+    # the lag shows mid-stream (at 10 ms the two rates were close and the lag sometimes never did).
+    member = clients.ConfluentMember("slow", bs, group, [topic], log, delay=0.03)
     member.start()
     producer = threading.Thread(target=produce, daemon=True)
     try:
