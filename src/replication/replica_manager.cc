@@ -305,20 +305,31 @@ asio::awaitable<std::optional<error_code>> replica_manager::replication_status(c
   co_return co_await std::move(task);
 }
 
-asio::awaitable<error_code> replica_manager::await_replication(const topic_partition& tp, int64_t required_offset,
-                                                               uint64_t leadership_term,
-                                                               std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+asio::awaitable<std::vector<error_code>> replica_manager::await_replication(std::vector<replication_wait> writes,
+                                                                           std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + std::max(timeout, std::chrono::milliseconds(0));
   auto ex = co_await asio::this_coro::executor;
+  std::vector<error_code> out(writes.size(), error_code::request_timed_out);
+  std::vector<size_t> pending(writes.size());
+  for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
   for (;;) {
-    auto p = get(tp);
-    if (!p) co_return error_code::not_leader_or_follower;
-    // Registered before the check, so an advance between the check and the wait still wakes us.
     auto waiter = std::make_shared<data_waiter>(ex);
-    p->add_waiter(waiter);
-    auto status = co_await replication_status(tp, required_offset, leadership_term);
-    if (status) co_return *status;
-    if (std::chrono::steady_clock::now() >= deadline) co_return error_code::request_timed_out;
+    for (size_t i : pending) {
+      if (auto p = get(writes[i].tp)) p->add_waiter(waiter);
+    }
+    std::vector<size_t> still;
+    for (size_t i : pending) {
+      const replication_wait& w = writes[i];
+      auto status = co_await replication_status(w.tp, w.required_offset, w.leadership_term);
+      if (!status) {
+        still.push_back(i);
+        continue;
+      }
+      // No longer hosted here (StopReplica meanwhile): leadership moved away.
+      out[i] = *status == error_code::unknown_topic_or_partition ? error_code::not_leader_or_follower : *status;
+    }
+    pending = std::move(still);
+    if (pending.empty() || std::chrono::steady_clock::now() >= deadline) co_return out;
     co_await waiter->wait_until(deadline);
   }
 }

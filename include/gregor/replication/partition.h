@@ -74,6 +74,13 @@ struct append_outcome {
   uint64_t leadership_term = 0;
 };
 
+// An acks=all write waiting for its replicas (replica_manager::await_replication).
+struct replication_wait {
+  topic_partition tp;
+  int64_t required_offset = 0;   // the appended records' last offset + 1
+  uint64_t leadership_term = 0;  // append_outcome::leadership_term
+};
+
 struct read_request {
   int64_t offset = 0;
   int32_t max_bytes = 0;

@@ -83,11 +83,14 @@ public:
   boost::asio::awaitable<std::optional<error_code>> replication_status(const topic_partition& tp,
                                                                      int64_t required_offset,
                                                                      uint64_t leadership_term);
-  // Waits until replication_status(tp, required_offset, leadership_term) is final or `timeout` passes
-  // (request_timed_out), sleeping on the partition's waiter list between checks. For one
-  // partition's acks=all write (the group coordinator's); the produce handler waits on many at once.
-  boost::asio::awaitable<error_code> await_replication(const topic_partition& tp, int64_t required_offset,
-                                                       uint64_t leadership_term, std::chrono::milliseconds timeout);
+  // Waits until replication_status is final for every write or `timeout` passes. One outcome per
+  // write, in order: none, not_enough_replicas_after_append, not_leader_or_follower (also when the
+  // partition is no longer hosted here) or request_timed_out. Between checks it sleeps on one
+  // data_waiter registered with every partition still pending BEFORE their status is checked, so
+  // a high-watermark move between the check and the wait still wakes it. For acks=all produces
+  // and the group coordinator's writes.
+  boost::asio::awaitable<std::vector<error_code>> await_replication(std::vector<replication_wait> writes,
+                                                                    std::chrono::milliseconds timeout);
   // OffsetsForLeaderEpoch: see partition::offset_for_leader_epoch.
   boost::asio::awaitable<offset_for_epoch> offset_for_leader_epoch(const topic_partition& tp,
                                                                    int32_t current_leader_epoch, int32_t leader_epoch);

@@ -107,7 +107,10 @@ asio::awaitable<error_code> group_coordinator::impl::append(int32_t partition, r
     // offsets.commit.required.acks=-1 (Kafka's default): answer only once the ISR has the write,
     // as a produce with acks=all would be, within offsets.commit.timeout.ms.
     auto timeout = std::chrono::milliseconds(_config.offsets_commit_timeout_ms());
-    e = co_await _replicas.await_replication(tp, out.last_offset + 1, out.leadership_term, timeout);
+    std::vector<replication::replication_wait> write{{tp, out.last_offset + 1, out.leadership_term}};
+    auto replicated = _replicas.await_replication(std::move(write), timeout);  // named: GCC 12 and co_await
+    auto outcomes = co_await std::move(replicated);
+    e = outcomes.front();
   }
   if (e != error_code::none) {
     logger()->warn("append to {} failed: {} {}", tp.to_string(), protocol::error_name(e), out.error_message);

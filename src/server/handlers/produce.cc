@@ -3,13 +3,12 @@
 // Produce v0-2 carries magic 0/1 message sets: they are up-converted here into one RecordBatch
 // v2 (record_conversion.h), which the partition then validates and appends like v3+ input.
 // acks=all (-1): after the appends, the request waits (Kafka's DelayedProduce) until every appended
-// partition's replication_status is final, or timeout_ms passes: the unfinished ones then answer
+// partition's replication_status is final, or timeout_ms passes (replica_manager::await_replication): the unfinished ones then answer
 // REQUEST_TIMED_OUT, keeping their base offset (the records are in the leader's log and may still
 // be replicated). NOT_ENOUGH_REPLICAS is the partition's answer before appending.
 
+#include <algorithm>
 #include <chrono>
-
-#include <boost/asio/this_coro.hpp>
 
 #include "gregor/metadata/metadata_cache.h"
 #include "gregor/metadata/topic_name.h"
@@ -31,21 +30,19 @@ struct produce_handler {
   static constexpr int16_t min_version = 0;
   static constexpr int16_t max_version = 11;
 
-  // An appended acks=all partition that waits for its replicas; indexes into the response (whose
-  // vectors may still grow while it is being built).
-  struct pending_ack {
-    topic_partition tp;
+  // Where an appended acks=all partition's outcome goes in the response (whose vectors may still
+  // grow while it is being built).
+  struct response_slot {
     size_t topic_index = 0;
     size_t partition_index = 0;
-    int64_t required_offset = 0;  // the appended records' last offset + 1
-    uint64_t leadership_term = 0;  // the partition's, when the records were appended
   };
 
   static asio::awaitable<response> handle(request_context& ctx, request& req) {
     auto& svc = ctx.services;
     response resp;
     bool any_error = false;
-    std::vector<pending_ack> pending;
+    std::vector<replication::replication_wait> pending;
+    std::vector<response_slot> slots;
     auto snap = svc.metadata->snapshot();
     for (auto& td : req.topic_data) {
       auto& tr = resp.responses.emplace_back();
@@ -93,8 +90,8 @@ struct produce_handler {
           pr.log_start_offset = outcome.log_start_offset;
           if (e != error_code::none && !outcome.error_message.empty()) pr.error_message = outcome.error_message;
           if (e == error_code::none && req.acks == -1) {
-            pending.push_back({tp, resp.responses.size() - 1, tr.partition_responses.size() - 1,
-                               outcome.last_offset + 1, outcome.leadership_term});
+            pending.push_back({tp, outcome.last_offset + 1, outcome.leadership_term});
+            slots.push_back({resp.responses.size() - 1, tr.partition_responses.size() - 1});
           }
         }
         pr.error_code = code(e);
@@ -107,51 +104,15 @@ struct produce_handler {
     }
     if (!pending.empty()) {
       // Named first: GCC 12 mishandles temporaries with destructors inside a co_await expression.
-      auto replicated = await_replication(ctx, resp, std::move(pending), req.timeout_ms);
-      co_await std::move(replicated);
+      auto replicated = svc.replicas->await_replication(std::move(pending),
+                                                        std::chrono::milliseconds(std::max(0, req.timeout_ms)));
+      auto outcomes = co_await std::move(replicated);
+      for (size_t i = 0; i < slots.size(); ++i) {
+        resp.responses[slots[i].topic_index].partition_responses[slots[i].partition_index].error_code =
+          code(outcomes[i]);
+      }
     }
     co_return resp;
-  }
-
-  // acks=all: waits until each pending partition's replication_status is final or `timeout_ms`
-  // passes, and writes each outcome into `resp`. One data_waiter per round, registered with every
-  // partition still pending BEFORE their status is checked, so that a high-watermark move between
-  // the check and the wait still wakes us (the partition notifies on HW advance and state change).
-  static asio::awaitable<void> await_replication(request_context& ctx, response& resp,
-                                                 std::vector<pending_ack> pending, int32_t timeout_ms) {
-    auto& svc = ctx.services;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, timeout_ms));
-    auto ex = co_await asio::this_coro::executor;
-    for (;;) {
-      auto waiter = std::make_shared<replication::data_waiter>(ex);
-      for (const auto& p : pending) {
-        if (auto part = svc.replicas->get(p.tp)) part->add_waiter(waiter);
-      }
-      std::vector<pending_ack> still;
-      for (auto& p : pending) {
-        const topic_partition& tp = p.tp;
-        int64_t required = p.required_offset;
-        std::optional<error_code> status = co_await svc.replicas->replication_status(tp, required, p.leadership_term);
-        if (!status) {
-          still.push_back(std::move(p));
-          continue;
-        }
-        error_code e = *status;
-        // No longer hosted here (StopReplica meanwhile): leadership moved away.
-        if (e == error_code::unknown_topic_or_partition) e = error_code::not_leader_or_follower;
-        response_of(resp, p).error_code = code(e);
-      }
-      pending = std::move(still);
-      if (pending.empty()) co_return;
-      if (std::chrono::steady_clock::now() >= deadline) break;
-      co_await waiter->wait_until(deadline);
-    }
-    for (const auto& p : pending) response_of(resp, p).error_code = code(error_code::request_timed_out);
-  }
-
-  static protocol::produce_response::topic_produce_response::partition_produce_response& response_of(
-      response& resp, const pending_ack& p) {
-    return resp.responses[p.topic_index].partition_responses[p.partition_index];
   }
 
   // The records of one partition as one contiguous, shared buffer. The decoder normally hands us a

@@ -12,20 +12,14 @@
 #include "gregor/record/batch_builder.h"
 #include "gregor/record/record.h"
 
+#include "fixtures/temp_dir.h"
+
 using namespace gregor;
 using namespace gregor::replication;
+using gregor::testing::temp_dir;
 namespace asio = boost::asio;
 
 namespace {
-
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    char tmpl[] = "/tmp/gregor_partition_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 shared_bytes batch(int n, compression::codec c = compression::codec::none, int64_t ts = 1'700'000'000'000) {
   record::batch_builder b(c);

@@ -31,22 +31,16 @@
 #include "gregor/record/batch_builder.h"
 #include "gregor/replication/partition.h"
 
+#include "fixtures/temp_dir.h"
+
 using namespace gregor;
 using namespace gregor::replication;
 using namespace std::chrono_literals;
+using gregor::testing::temp_dir;
 namespace asio = boost::asio;
 using protocol::error_code;
 
 namespace {
-
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    char tmpl[] = "/tmp/gregor_fetcher_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 shared_bytes batch(int n, int64_t ts = 1'700'000'000'000) {
   record::batch_builder b;

@@ -15,21 +15,15 @@
 #include "gregor/replication/isr_store.h"
 #include "gregor/replication/replica_manager.h"
 
+#include "fixtures/temp_dir.h"
+
 using namespace gregor;
 using namespace gregor::replication;
+using gregor::testing::temp_dir;
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
 
 namespace {
-
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    char tmpl[] = "/tmp/gregor_replica_manager_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 class counting_isr_store final : public isr_store {
 public:

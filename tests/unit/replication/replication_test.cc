@@ -15,20 +15,14 @@
 #include "gregor/replication/isr_store.h"
 #include "gregor/replication/partition.h"
 
+#include "fixtures/temp_dir.h"
+
 using namespace gregor;
 using namespace gregor::replication;
+using gregor::testing::temp_dir;
 namespace asio = boost::asio;
 
 namespace {
-
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    char tmpl[] = "/tmp/gregor_replication_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 shared_bytes batch(int n, const std::string& prefix = "v") {
   record::batch_builder b(compression::codec::none);

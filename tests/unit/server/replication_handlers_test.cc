@@ -29,7 +29,10 @@
 #include "gregor/replication/replica_manager.h"
 #include "gregor/server/dispatcher.h"
 
+#include "fixtures/temp_dir.h"
+
 using namespace gregor;
+using gregor::testing::temp_dir;
 namespace asio = boost::asio;
 using action = network::handler_result::action;
 using std::chrono::milliseconds;
@@ -48,15 +51,6 @@ constexpr int16_t unknown_leader_epoch = 75;
 constexpr int16_t produce_key = 0;
 constexpr int16_t fetch_key = 1;
 constexpr int16_t offset_for_leader_epoch_key = 23;
-
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    char tmpl[] = "/tmp/gregor_repl_handlers_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 iobuf batch(int n) {
   record::batch_builder b(compression::codec::none);
