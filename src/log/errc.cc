@@ -29,6 +29,11 @@ public:
     case errc::unknown_partition: return "unknown partition";
     case errc::not_started: return "log manager not started";
     case errc::offset_out_of_order: return "follower append offsets do not continue the log";
+    case errc::out_of_order_sequence: return "producer sequence out of order";
+    case errc::invalid_producer_epoch: return "producer epoch older than the partition's";
+    case errc::invalid_txn_state: return "non-transactional write during the producer's transaction";
+    case errc::coordinator_fenced: return "transaction marker from an older coordinator";
+    case errc::corrupt_producer_state: return "corrupt producer snapshot or transaction index";
     }
     return "unknown log error " + std::to_string(value);
   }

@@ -47,6 +47,17 @@ enum class errc {
   // A follower append whose first offset is below the log end offset, or whose offsets do not
   // increase (the fetcher's position and the log disagree).
   offset_out_of_order,
+  // Producer state (producer_state.h), each mapped to Kafka's code of the same name:
+  // a batch's sequence does not follow the producer's last one (OUT_OF_ORDER_SEQUENCE_NUMBER),
+  out_of_order_sequence,
+  // a batch or marker with an epoch below the producer's (INVALID_PRODUCER_EPOCH),
+  invalid_producer_epoch,
+  // a non-transactional batch while the producer's transaction is open (INVALID_TXN_STATE),
+  invalid_txn_state,
+  // a marker from an older transaction coordinator (TRANSACTION_COORDINATOR_FENCED).
+  coordinator_fenced,
+  // A producer-state snapshot or transaction index is malformed (bad version, size or CRC).
+  corrupt_producer_state,
 };
 
 const std::error_category& log_category();
