@@ -106,16 +106,17 @@ result<uint64_t> file_size(int fd) {
   return static_cast<uint64_t>(st.st_size);
 }
 
-result<void> write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+result<void> write_file_atomically(const std::filesystem::path& path, std::string_view content, bool sync) {
   auto tmp = filenames::with_suffix(path, filenames::tmp_suffix);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return unexpected(errno_code());
   bytes_view piece = as_bytes(content);
   auto w = pwrite_all(fd, std::span<const bytes_view>(&piece, 1), 0);
-  if (w) w = fsync_fd(fd);
+  if (w && sync) w = fsync_fd(fd);
   ::close(fd);
   if (!w) return w;
   if (::rename(tmp.c_str(), path.c_str()) != 0) return unexpected(errno_code());
+  if (!sync) return {};
   return fsync_dir(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
 }
 

@@ -27,7 +27,8 @@ result<void> sync_filesystem(const std::filesystem::path& dir);
 result<void> truncate_fd(int fd, uint64_t size);
 result<uint64_t> file_size(int fd);
 // Writes `content` to `<path>.tmp`, fsyncs it, renames it over `path` and fsyncs the directory.
-result<void> write_file_atomically(const std::filesystem::path& path, std::string_view content);
+// Without `sync` nothing is fsync'd (the caller syncs the filesystem before relying on the file).
+result<void> write_file_atomically(const std::filesystem::path& path, std::string_view content, bool sync = true);
 // The entries of `dir` (no exceptions): name and whether it is a directory / regular file
 // (symlinks followed).
 struct dir_entry {
