@@ -46,6 +46,7 @@ replication::topic_config effective_topic_config(const config::broker_config& br
   parse_number(values, "min.compaction.lag.ms", log.min_compaction_lag_ms);
   parse_number(values, "max.compaction.lag.ms", log.max_compaction_lag_ms);
   parse_number(values, "min.cleanable.dirty.ratio", log.min_cleanable_dirty_ratio);
+  log.producer_id_expiration_ms = broker.producer_id_expiration_ms();
   if (auto it = values.find("preallocate"); it != values.end()) log.preallocate = it->second == "true";
   if (auto it = values.find("cleanup.policy"); it != values.end()) log.cleanup_policy = it->second;
   parse_number(values, "min.insync.replicas", out.min_insync_replicas);

@@ -29,7 +29,12 @@ inline constexpr size_t attributes_offset = 21;
 inline constexpr size_t last_offset_delta_offset = 23;
 inline constexpr size_t base_timestamp_offset = 27;
 inline constexpr size_t max_timestamp_offset = 35;
+inline constexpr size_t producer_id_offset = 43;
+inline constexpr size_t producer_epoch_offset = 51;
+inline constexpr size_t base_sequence_offset = 53;
 inline constexpr size_t record_count_offset = 57;
+inline constexpr int16_t transactional_bit = 0x10;
+inline constexpr int16_t control_bit = 0x20;
 // The v2 CRC covers bytes [21, end); the legacy CRC-32 (stored at 12) covers [16, end).
 inline constexpr size_t v2_crc_start = attributes_offset;
 inline constexpr size_t legacy_crc_offset = 12;
@@ -44,6 +49,14 @@ struct entry_header {
   int64_t max_timestamp = -1;     // v2 max timestamp, v1 timestamp, v0 -1
   int32_t record_count = 1;       // v2 only
   int32_t partition_leader_epoch = -1;  // v2 only
+  // v2 only: the producer fields (idempotence and transactions).
+  int16_t attributes = 0;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int32_t base_sequence = -1;
+
+  bool is_transactional() const { return (attributes & transactional_bit) != 0; }
+  bool is_control() const { return (attributes & control_bit) != 0; }
 
   int64_t first_offset() const { return offset; }
   int64_t last_offset() const { return magic >= 2 ? offset + last_offset_delta : offset; }
@@ -69,6 +82,10 @@ inline std::optional<entry_header> decode_entry_header(bytes_view data) {
     h.max_timestamp = load_be<int64_t>(data.data() + max_timestamp_offset);
     h.record_count = load_be<int32_t>(data.data() + record_count_offset);
     h.partition_leader_epoch = load_be<int32_t>(data.data() + partition_leader_epoch_offset);
+    h.attributes = load_be<int16_t>(data.data() + attributes_offset);
+    h.producer_id = load_be<int64_t>(data.data() + producer_id_offset);
+    h.producer_epoch = load_be<int16_t>(data.data() + producer_epoch_offset);
+    h.base_sequence = load_be<int32_t>(data.data() + base_sequence_offset);
     if (h.last_offset_delta < 0) return std::nullopt;
     return h;
   case 1:

@@ -16,7 +16,9 @@
 #include "gregor/log/errc.h"
 #include "gregor/log/file_deletion_queue.h"
 #include "gregor/log/filenames.h"
+#include "gregor/log/producer_snapshot.h"
 #include "gregor/log/segment.h"
+#include "producer_batches.h"
 #include "swap_recovery.h"
 
 namespace gregor::log {
@@ -26,8 +28,7 @@ namespace {
 struct incoming_batch {
   size_t position;
   size_t size;
-  int32_t last_offset_delta;
-  int64_t max_timestamp;
+  detail::entry_header header;
 };
 
 } // namespace
@@ -94,6 +95,8 @@ result<void> partition_log::load(const recovery_hint& hint) {
   std::vector<std::pair<int64_t, std::filesystem::path>> index_files;
   std::set<int64_t> with_offset_index;  // bases whose .index / .timeindex are listed
   std::set<int64_t> with_time_index;
+  std::set<int64_t> damaged_txn_indexes;
+  bool any_snapshot = false;
   auto listing = detail::list_dir(_dir);
   if (!listing) {
     load_failed(_dir, "cannot list", listing.error());
@@ -103,7 +106,14 @@ result<void> partition_log::load(const recovery_hint& hint) {
     if (!de.is_regular_file) continue;
     auto name = de.path.filename().string();
     auto parsed = filenames::parse_segment_file_name(name);
-    if (!parsed) continue;  // checkpoints, partition.metadata, foreign files
+    if (!parsed) {
+      // A producer snapshot whose write was interrupted.
+      if (name.ends_with(std::string(filenames::snapshot_ext) + std::string(filenames::tmp_suffix))) {
+        std::error_code ignored;
+        std::filesystem::remove(de.path, ignored);
+      }
+      continue;  // checkpoints, partition.metadata, foreign files
+    }
     if (parsed->suffix == filenames::deleted_suffix || parsed->suffix == filenames::cleaned_suffix) {
       // Left by an interrupted async delete or cleaning (§8 step 1).
       std::error_code ignored;
@@ -124,8 +134,20 @@ result<void> partition_log::load(const recovery_hint& hint) {
       with_time_index.insert(parsed->offset);
       index_files.emplace_back(parsed->offset, de.path);
       break;
-    case filenames::segment_file_kind::txn_index: index_files.emplace_back(parsed->offset, de.path); break;
-    case filenames::segment_file_kind::snapshot: break;
+    case filenames::segment_file_kind::txn_index: {
+      index_files.emplace_back(parsed->offset, de.path);
+      // Kafka's sanity check: whole entries only. A damaged index is rebuilt by replaying its segment.
+      std::error_code size_ec;
+      const auto size = std::filesystem::file_size(de.path, size_ec);
+      if (size_ec || size % txn_index_entry_size != 0) {
+        logger->warn("{}: {} is damaged; rebuilding it", _dir.string(), name);
+        std::error_code ignored;
+        std::filesystem::remove(de.path, ignored);
+        damaged_txn_indexes.insert(parsed->offset);
+      }
+      break;
+    }
+    case filenames::segment_file_kind::snapshot: any_snapshot = true; break;
     }
   }
   for (const auto& [base, path] : index_files) {
@@ -249,10 +271,28 @@ result<void> partition_log::load(const recovery_hint& hint) {
   // §8 step 7: recovered data is not known to be on disk until the next flush.
   _recovery_point = unclean ? std::min(hint.recovery_point, _log_end_offset) : _log_end_offset;
   _last_flush_ms = _clk.monotonic_ms();
+
+  // §8 step 6: producer state. A clean shutdown left a snapshot at the log end; recovered
+  // segments (their .txnindex may have missed entries) and damaged indexes are replayed.
+  int64_t replay_from = _log_end_offset;
+  if (unclean && first_to_recover != std::numeric_limits<int64_t>::max()) {
+    replay_from = std::min(replay_from, first_to_recover);
+  }
+  if (!damaged_txn_indexes.empty()) replay_from = std::min(replay_from, *damaged_txn_indexes.begin());
+  if (!unclean && !any_snapshot && damaged_txn_indexes.empty()) {
+    // A log closed cleanly before producer state was kept (Kafka's rule for logs from older
+    // versions): no producer is known; each is accepted at any sequence until it writes again.
+    _producers.clear(_log_end_offset);
+  } else if (auto r = rebuild_producer_state(replay_from); !r) {
+    load_failed(_dir, "cannot rebuild the producer state of", r.error());
+    return r;
+  }
   return {};
 }
 
 result<void> partition_log::reset_to_empty(int64_t offset) {
+  delete_snapshots_above(-1);
+  _producers.clear(offset);
   while (!_segments.empty()) {
     auto node = _segments.extract(std::prev(_segments.end()));
     (void)node.mapped()->close();
@@ -274,7 +314,7 @@ void partition_log::persist_epochs() {
   }
 }
 
-result<append_result> partition_log::append(shared_bytes batches, int32_t leader_epoch) {
+result<append_result> partition_log::append(shared_bytes batches, int32_t leader_epoch, append_origin origin) {
   if (_closed) return unexpected(make_error_code(errc::log_closed));
   bytes_view data = batches.view();
 
@@ -288,7 +328,7 @@ result<append_result> partition_log::append(shared_bytes batches, int32_t leader
     if (h->total_size() > static_cast<uint64_t>(std::max(_cfg.max_message_bytes, 0))) {
       return unexpected(make_error_code(errc::message_too_large));
     }
-    incoming.push_back({pos, static_cast<size_t>(h->total_size()), h->last_offset_delta, h->max_timestamp});
+    incoming.push_back({pos, static_cast<size_t>(h->total_size()), *h});
     pos += h->total_size();
   }
   if (incoming.empty()) return unexpected(make_error_code(errc::invalid_batch));
@@ -298,16 +338,40 @@ result<append_result> partition_log::append(shared_bytes batches, int32_t leader
   append_result out;
   out.first_offset = _log_end_offset;
   int64_t next = _log_end_offset;
+  std::vector<producer_batch_fields> producer_batches;
   for (const auto& b : incoming) {
-    int64_t last = next + b.last_offset_delta;
-    if (b.max_timestamp > out.max_timestamp) {
-      out.max_timestamp = b.max_timestamp;
+    int64_t last = next + b.header.last_offset_delta;
+    if (b.header.max_timestamp > out.max_timestamp) {
+      out.max_timestamp = b.header.max_timestamp;
       out.offset_of_max_timestamp = last;
+    }
+    if (b.header.producer_id >= 0) {
+      producer_batches.push_back(detail::producer_fields(b.header, next, last, data.subspan(b.position, b.size)));
     }
     next = last + 1;
   }
   out.last_offset = next - 1;
   if (out.offset_of_max_timestamp < 0) out.offset_of_max_timestamp = out.first_offset;
+
+  // Producer checks before anything is written; the state changes only once the write succeeded.
+  std::optional<producer_append_plan> plan;
+  if (!producer_batches.empty()) {
+    auto analyzed = _producers.analyze(producer_batches, origin);
+    if (!analyzed) return unexpected(analyzed.error());
+    if (analyzed->duplicate) {
+      const producer_batch& original = *analyzed->duplicate;
+      append_result dup;
+      dup.first_offset = original.first_offset();
+      dup.last_offset = original.last_offset;
+      dup.max_timestamp = original.timestamp;
+      dup.offset_of_max_timestamp = original.last_offset;
+      dup.log_start_offset = _log_start_offset;
+      dup.duplicate = true;
+      return dup;
+    }
+    plan = std::move(*analyzed);
+    plan->end_offset = out.last_offset + 1;
+  }
 
   // The log rewrites bytes 0-15 of each batch (base offset, length, leader epoch); they go out from
   // here, and the rest of the batch straight from the caller's buffer.
@@ -323,10 +387,15 @@ result<append_result> partition_log::append(shared_bytes batches, int32_t leader
     store_be(heads[i].data() + detail::partition_leader_epoch_offset, leader_epoch);
     pieces.emplace_back(heads[i].data(), head_size);
     pieces.push_back(data.subspan(b.position + head_size, b.size - head_size));
-    base += static_cast<int64_t>(b.last_offset_delta) + 1;
+    base += static_cast<int64_t>(b.header.last_offset_delta) + 1;
   }
   const epoch_entry epoch_start{leader_epoch, out.first_offset};
   if (auto r = write_batches(out, total, pieces, std::span(&epoch_start, 1)); !r) return unexpected(r.error());
+  if (plan) {
+    if (auto r = apply_producer_plan(std::move(*plan)); !r) return unexpected(r.error());
+  } else {
+    _producers.set_map_end_offset(_log_end_offset);
+  }
   out.log_start_offset = _log_start_offset;
   return out;
 }
@@ -370,6 +439,11 @@ result<void> partition_log::roll(int64_t new_base_offset) {
   auto seg = segment::create(_dir, new_base_offset, _cfg, _clk.now_ms(), next_roll_jitter());
   if (!seg) return unexpected(seg.error());
   _segments.emplace(new_base_offset, std::move(*seg));
+  // The state of every batch below the new segment, named after it (and deleted with it). Not
+  // fsync'd on its own: the directory sync below and the flush cover it, and a snapshot lost or
+  // torn by a crash fails its CRC and an older one is replayed from.
+  _producers.set_map_end_offset(std::max(_producers.map_end_offset(), new_base_offset));
+  take_producer_snapshot(false);
   if (auto r = detail::fsync_dir(_dir); !r) return r;
   // fsync on roll: everything below the new segment becomes durable (Kafka does this
   // asynchronously; we have no flusher thread yet).
@@ -505,6 +579,8 @@ int64_t partition_log::maybe_increment_log_start_offset(int64_t offset) {
   if (offset > _log_start_offset) {
     _log_start_offset = offset;
     if (_epochs.truncate_from_start(offset)) persist_epochs();
+    // Transactions whose markers are gone with the data no longer bound the stable offset.
+    _producers.on_high_watermark(offset);
   }
   return _log_start_offset;
 }
@@ -608,7 +684,8 @@ void partition_log::delete_segment_files(std::unique_ptr<segment> seg, file_dele
   }
   std::vector<std::filesystem::path> renamed;
   for (const auto& path : {filenames::log_file(_dir, base), filenames::offset_index_file(_dir, base),
-                           filenames::time_index_file(_dir, base), filenames::txn_index_file(_dir, base)}) {
+                           filenames::time_index_file(_dir, base), filenames::txn_index_file(_dir, base),
+                           filenames::snapshot_file(_dir, base)}) {
     auto target = filenames::with_suffix(path, filenames::deleted_suffix);
     std::error_code ec;
     std::filesystem::rename(path, target, ec);
@@ -630,6 +707,8 @@ void partition_log::close(bool sync) {
   // Seal (and with `sync`, fsync) the active segment so the trimmed indexes and the final
   // time-index entry are durable before a clean-shutdown marker may claim so.
   if (auto r = active().seal(); !r) logger->error("{}: sealing failed: {}", _dir.string(), r.error().message());
+  // At the log end, so that the next clean start needs no replay.
+  take_producer_snapshot(sync);
   if (sync) {
     if (auto r = active().flush(); !r) logger->error("{}: fsync failed: {}", _dir.string(), r.error().message());
   }

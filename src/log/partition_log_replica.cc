@@ -11,6 +11,7 @@
 #include "gregor/log/errc.h"
 #include "gregor/log/partition_log.h"
 #include "gregor/log/segment.h"
+#include "producer_batches.h"
 
 namespace gregor::log {
 namespace {
@@ -23,6 +24,7 @@ struct leader_batch {
   int64_t last_offset;
   int64_t max_timestamp;
   int32_t leader_epoch;
+  detail::entry_header header;
 };
 
 // Walks `data` as back-to-back magic-2 batches, checking each header, its CRC-32C and that offsets
@@ -44,7 +46,7 @@ result<std::vector<leader_batch>> check_leader_batches(bytes_view data, int64_t 
     if (h->offset < next_allowed || h->offset > std::numeric_limits<int64_t>::max() - h->last_offset_delta - 1) {
       return unexpected(make_error_code(errc::offset_out_of_order));
     }
-    out.push_back({pos, size, h->first_offset(), h->last_offset(), h->max_timestamp, h->partition_leader_epoch});
+    out.push_back({pos, size, h->first_offset(), h->last_offset(), h->max_timestamp, h->partition_leader_epoch, *h});
     next_allowed = h->last_offset() + 1;
     pos += size;
   }
@@ -78,6 +80,7 @@ result<append_result> partition_log::append_as_follower(shared_bytes batches) {
     run.first_offset = all[i].base_offset;
     uint64_t run_bytes = 0;
     std::vector<epoch_entry> epoch_starts;
+    std::vector<producer_batch_fields> producer_batches;
     size_t j = i;
     while (j < all.size()) {
       const leader_batch& b = all[j];
@@ -93,16 +96,37 @@ result<append_result> partition_log::append_as_follower(shared_bytes batches) {
         epoch_starts.push_back({b.leader_epoch, b.base_offset});
         latest_epoch = b.leader_epoch;
       }
+      if (b.header.producer_id >= 0) {
+        producer_batches.push_back(
+            detail::producer_fields(b.header, b.base_offset, b.last_offset, data.subspan(b.position, b.size)));
+      }
       run.last_offset = b.last_offset;
       run_bytes += b.size;
       ++j;
     }
     if (run.offset_of_max_timestamp < 0) run.offset_of_max_timestamp = run.first_offset;
     const bytes_view piece = data.subspan(all[i].position, run_bytes);
+    // The leader accepted these batches: nothing is refused, but the follower keeps the same
+    // producer state so that it deduplicates as the leader did once it leads.
+    std::optional<producer_append_plan> plan;
+    if (!producer_batches.empty()) {
+      auto analyzed = _producers.analyze(producer_batches, append_origin::replication);
+      if (analyzed) {
+        plan = std::move(*analyzed);
+      } else {
+        get_logger("log")->warn("{}: producer state ignores the batches at offsets [{}, {}]: {}", _dir.string(),
+                                run.first_offset, run.last_offset, analyzed.error().message());
+      }
+    }
     // A failure after earlier runs were written leaves them in the log (LEO tells how far it got).
     if (auto r = write_batches(run, static_cast<int64_t>(run_bytes), std::span(&piece, 1), epoch_starts); !r) {
       return unexpected(r.error());
     }
+    if (plan) {
+      plan->end_offset = run.last_offset + 1;
+      if (auto r = apply_producer_plan(std::move(*plan)); !r) return unexpected(r.error());
+    }
+    _producers.set_map_end_offset(std::max(_producers.map_end_offset(), _log_end_offset));
     if (run.max_timestamp > total_out.max_timestamp) {
       total_out.max_timestamp = run.max_timestamp;
       total_out.offset_of_max_timestamp = run.offset_of_max_timestamp;
@@ -152,7 +176,8 @@ result<void> partition_log::truncate_to(int64_t offset) {
   // After the log: a crash in between leaves entries past the end, which open() trims.
   if (_epochs.truncate_from_end(new_end)) persist_epochs();
   if (!cut) return unexpected(cut.error());
-  return {};
+  // The state of the remaining log: the newest snapshot at or below the new end, then a replay.
+  return rebuild_producer_state(new_end);
 }
 
 result<void> partition_log::truncate_fully_and_start_at(int64_t offset) {

@@ -48,7 +48,8 @@ segment::segment(std::filesystem::path dir, int64_t base_offset, const log_confi
   : _dir(std::move(dir)), _log(filenames::log_file(_dir, base_offset)), _base_offset(base_offset),
     _index_interval_bytes(cfg.index_interval_bytes), _segment_index_bytes(cfg.segment_index_bytes),
     _segment_bytes(cfg.segment_bytes), _segment_ms(cfg.segment_ms), _preallocate(cfg.preallocate),
-    _created_ms(now_ms), _roll_jitter_ms(roll_jitter_ms), _size(size), _next_offset(base_offset) {}
+    _created_ms(now_ms), _roll_jitter_ms(roll_jitter_ms), _size(size), _txn_index(filenames::txn_index_file(_dir, base_offset)),
+    _next_offset(base_offset) {}
 
 segment::~segment() = default;
 
@@ -65,6 +66,7 @@ result<std::unique_ptr<segment>> segment::create(const std::filesystem::path& di
   std::error_code ignored;
   std::filesystem::remove(filenames::offset_index_file(dir, base_offset), ignored);
   std::filesystem::remove(filenames::time_index_file(dir, base_offset), ignored);
+  std::filesystem::remove(filenames::txn_index_file(dir, base_offset), ignored);
   auto oidx = offset_index::open(filenames::offset_index_file(dir, base_offset), base_offset, index_bytes(cfg));
   if (!oidx) return unexpected(oidx.error());
   auto tidx = time_index::open(filenames::time_index_file(dir, base_offset), base_offset, index_bytes(cfg));
@@ -441,6 +443,11 @@ result<std::optional<int64_t>> segment::truncate_to(int64_t offset, int64_t now_
   if (*found) {
     const batch_position cut = **found;
     cut_base = cut.base_offset;
+    if (auto r = _txn_index.truncate_to(cut.base_offset); !r) {
+      // A damaged .txnindex is rebuilt by the caller's producer-state replay.
+      if (r.error() != errc::corrupt_index) return unexpected(r.error());
+      if (auto reset = _txn_index.reset(); !reset) return unexpected(reset.error());
+    }
     // Entries hold batch last offsets; those of the batches kept are below the cut batch's base.
     _offset_index->truncate_to_offset(cut.base_offset);
     _time_index->truncate_to_offset(cut.base_offset);
@@ -570,9 +577,17 @@ result<std::optional<batch_position>> segment::batch_at(const file_descriptor& f
   if (!n) return unexpected(n.error());
   auto h = detail::decode_entry_header(bytes_view(hdr.data(), *n));
   if (!h || h->total_size() > _size - position) return unexpected(make_error_code(errc::corrupt_log));
-  return std::optional<batch_position>(batch_position{h->first_offset(), h->last_offset(), position,
-                                                      static_cast<uint32_t>(h->total_size()), h->max_timestamp,
-                                                      h->magic});
+  return std::optional<batch_position>(batch_position{.base_offset = h->first_offset(),
+                                                      .last_offset = h->last_offset(),
+                                                      .position = position,
+                                                      .size = static_cast<uint32_t>(h->total_size()),
+                                                      .max_timestamp = h->max_timestamp,
+                                                      .magic = h->magic,
+                                                      .producer_id = h->producer_id,
+                                                      .producer_epoch = h->producer_epoch,
+                                                      .base_sequence = h->base_sequence,
+                                                      .transactional = h->is_transactional(),
+                                                      .control = h->is_control()});
 }
 
 result<std::optional<batch_position>> segment::find_batch(int64_t offset) const {
@@ -637,7 +652,7 @@ result<void> segment::flush() {
   if (_time_index) {
     if (auto r = _time_index->flush(); !r) return r;
   }
-  return {};
+  return _txn_index.flush();
 }
 
 result<void> segment::close() {

@@ -252,12 +252,25 @@ append_outcome partition::append(const append_request& req) {
   }
   auto appended = _log->append(records, _state.leader_epoch);
   if (!appended) {
+    if (auto refused = producer_error(appended.error())) {
+      out.error = *refused;
+      out.error_message = appended.error().message();
+      return out;
+    }
     get_logger("replication")->error("append to {} failed: {}", _tp.to_string(), appended.error().message());
     out.error = error_code::kafka_storage_error;
     return out;
   }
   out.base_offset = appended->first_offset;
   out.last_offset = appended->last_offset;
+  if (appended->duplicate) {
+    // A retry of a batch already in the log: answered with its offsets (and its stamp), and for
+    // acks=all it waits for the original to be replicated.
+    if (out.log_append_time >= 0) out.log_append_time = appended->max_timestamp;
+    out.leadership_term = _leadership_term;
+    out.log_start_offset = _log->log_start_offset();
+    return out;
+  }
   out.leadership_term = _leadership_term;
   out.log_start_offset = _log->log_start_offset();
   update_high_watermark();

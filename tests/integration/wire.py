@@ -378,16 +378,24 @@ def compress(codec, data):
     raise ValueError(codec)
 
 
-def record_batch(records, base_timestamp, attributes=0, codec="none"):
+TRANSACTIONAL_BIT = 0x10
+
+
+def record_batch(records, base_timestamp, attributes=0, codec="none", producer_id=-1, producer_epoch=-1,
+                 base_sequence=-1, transactional=False):
     """records: list of (key, value, timestamp, headers). Returns a v2 batch with a valid CRC, its
-    records area compressed with codec (the codec bits are added to attributes)."""
+    records area compressed with codec (the codec bits are added to attributes). producer_id,
+    producer_epoch and base_sequence make it an idempotent (or, with transactional, a
+    transactional) producer's batch."""
     payload = b"".join(encode_record(i, ts - base_timestamp, k, v, h)
                        for i, (k, v, ts, h) in enumerate(records))
     payload = compress(codec, payload)
     attributes |= CODEC_IDS[codec.split("-")[0]]
+    if transactional:
+        attributes |= TRANSACTIONAL_BIT
     max_ts = max(ts for _, _, ts, _ in records)
     after_crc = struct.pack(">hiqqqhii", attributes, len(records) - 1, base_timestamp, max_ts,
-                            -1, -1, -1, len(records)) + payload
+                            producer_id, producer_epoch, base_sequence, len(records)) + payload
     crc = crc32c(after_crc)
     after_length = struct.pack(">ibI", -1, 2, crc) + after_crc
     return struct.pack(">qi", 0, len(after_length)) + after_length

@@ -27,6 +27,9 @@ struct log_config {
   int64_t min_compaction_lag_ms = 0;          // min.compaction.lag.ms
   int64_t max_compaction_lag_ms = std::numeric_limits<int64_t>::max();  // max.compaction.lag.ms
   double min_cleanable_dirty_ratio = 0.5;     // min.cleanable.dirty.ratio
+  // Broker-wide producer.id.expiration.ms: producer state idle this long (by batch timestamp) and
+  // without an open transaction is dropped, also when a snapshot is loaded.
+  int64_t producer_id_expiration_ms = 86400000;
 };
 
 } // namespace gregor::log

@@ -1,7 +1,9 @@
 #pragma once
 // One partition's log: an ordered list of segments in `<log.dir>/<topic>-<partition>/`
-// (Kafka's UnifiedLog + LocalLog, without producer state yet), its leader-epoch cache, crash
-// recovery (ON-DISK-FORMAT §8) and retention (§7).
+// (Kafka's UnifiedLog + LocalLog), its leader-epoch cache, its producer state (idempotence and
+// transactions: producer_state.h, kept in step with every append, snapshotted to
+// `<offset>.snapshot` on roll and close, rebuilt on recovery and truncation), crash recovery
+// (ON-DISK-FORMAT §8) and retention (§7).
 //
 // Threading: NOT thread-safe. Exactly one owner (the partition's executor) calls it. Read results
 // hold shared file descriptors and may be consumed on other threads afterwards.
@@ -28,6 +30,8 @@
 #include "gregor/common/topic_partition.h"
 #include "gregor/log/leader_epoch_cache.h"
 #include "gregor/log/log_config.h"
+#include "gregor/log/producer_state.h"
+#include "gregor/log/txn_index.h"
 
 namespace gregor::log {
 
@@ -61,6 +65,9 @@ struct append_result {
   int64_t max_timestamp = -1;
   int64_t offset_of_max_timestamp = -1;
   int64_t log_start_offset = 0;
+  // The (single-batch) append repeated one of its producer's last five batches: nothing was
+  // written, and first/last offset and max_timestamp are the original batch's.
+  bool duplicate = false;
 };
 
 struct read_result {
@@ -95,11 +102,16 @@ public:
   // 12-15, outside the CRC) are written as assigned; the caller's buffer itself is not modified.
   // Rolls first when §6 says so; honours flush.messages / flush.ms. A `leader_epoch` above the
   // cache's latest starts a new leader-epoch entry at the first assigned offset (file rewritten).
+  // Batches with a producer id are checked against the producer state as `origin` says
+  // (producer_state::analyze): a client batch repeating one of its producer's last five is not
+  // written (append_result::duplicate). Aborted transactions' markers go to the .txnindex.
   // Errors: errc::invalid_batch, errc::message_too_large (a batch > max.message.bytes),
   // errc::batch_too_large (the append > segment.bytes), errc::offset_overflow, errc::log_closed,
-  // or a system error. A failed write leaves the log unchanged; a failed fsync after the write
-  // (flush policy) is reported although the batches are in the log.
-  result<append_result> append(shared_bytes batches, int32_t leader_epoch);
+  // the producer-state errors (out_of_order_sequence, invalid_producer_epoch, invalid_txn_state,
+  // coordinator_fenced), or a system error. A failed write leaves the log unchanged; a failed
+  // fsync after the write (flush policy) is reported although the batches are in the log.
+  result<append_result> append(shared_bytes batches, int32_t leader_epoch,
+                               append_origin origin = append_origin::client);
 
   // Follower append (issue 6): `batches` are complete magic-2 batches copied from the leader, with
   // their offsets and partition leader epochs already assigned. Each batch's header is checked
@@ -174,11 +186,26 @@ public:
   // would do the same). Writes the checkpoint when the cache changed.
   result<void> assign_epoch_at_end(int32_t epoch);
 
+  // Producer state (idempotence and transactions).
+  const producer_state& producers() const { return _producers; }
+  // The first offset of an open or not yet fully replicated transaction, never below the log
+  // start; nullopt when there is none. The last stable offset is min(this, high watermark).
+  std::optional<int64_t> first_unstable_offset() const;
+  // The high watermark moved: transactions whose marker is below it are stable.
+  void on_high_watermark(int64_t high_watermark);
+  // The aborted transactions a read_committed fetch from `fetch_offset` that returns data up to
+  // (not including) `upper_bound` must report (.txnindex of the segments from the one holding
+  // fetch_offset on, until one entry's LSO reaches upper_bound).
+  result<std::vector<aborted_txn>> collect_aborted_txns(int64_t fetch_offset, int64_t upper_bound) const;
+  // Drops producers idle for producer.id.expiration.ms (producer_state::remove_expired).
+  size_t remove_expired_producers();
+
   // fsyncs every segment holding data at or above recovery_point(); then recovery_point() = LEO.
   result<void> flush();
   // flush() if flush.ms has elapsed since the last flush (for a periodic scheduler).
   result<void> flush_if_due();
-  // Flushes, writes final time-index entries and trims indexes. Idempotent; afterwards every call
+  // Flushes, writes final time-index entries and trims indexes, snapshots the producer state at
+  // the log end offset. Idempotent; afterwards every call
   // except the accessors fails with errc::log_closed. Destroying a log without close() leaves the
   // files as a crash would (untrimmed indexes); the next open() repairs them.
   // With `sync` false nothing is fsync'd and recovery_point() stays where it was: the caller makes
@@ -217,6 +244,22 @@ private:
   // Renames the segment's files to *.deleted and queues them; the segment must be out of the map.
   void delete_segment_files(std::unique_ptr<segment> seg, file_deletion_queue& deletions);
   void persist_epochs();
+
+  // Producer state upkeep (partition_log_producers.cc).
+  // Rebuilds the state for the log as it now is: snapshots above the LEO are deleted, the newest
+  // readable one at or below `replay_from` (else an empty state at the log start) is loaded, the
+  // .txnindex entries of markers at or above its offset are dropped, and the batches from there to
+  // the LEO are replayed (replication origin), re-adding their aborted transactions.
+  result<void> rebuild_producer_state(int64_t replay_from);
+  // Replays the batches of [from, LEO) into the state and the segments' .txnindex.
+  result<void> replay_producer_batches(int64_t from);
+  // Applies an analyzed append written to the active segment: state updated, aborted
+  // transactions added to the active segment's .txnindex.
+  result<void> apply_producer_plan(producer_append_plan plan);
+  // Writes `<map end offset>.snapshot` unless one was written there already.
+  void take_producer_snapshot(bool sync);
+  // Deletes the snapshot files whose offset is above `offset` (-1: every one).
+  void delete_snapshots_above(int64_t offset);
   // One §7 rule: deletes segments oldest-first while `should_delete(segment, next or nullptr)`
   // holds and the segment ends at or below `high_watermark`.
   using deletion_rule = std::function<bool(const segment&, const segment*)>;
@@ -238,6 +281,8 @@ private:
   int64_t _recovery_point = 0;
   int64_t _last_flush_ms = 0;
   leader_epoch_cache _epochs;
+  producer_state _producers;
+  int64_t _last_snapshot_offset = -1;  // offset of the newest snapshot written or loaded
   std::string _load_error;
   bool _closed = false;
   std::mt19937_64 _rng{std::random_device{}()};

@@ -1,6 +1,7 @@
 #pragma once
-// One segment of a partition's log: `<base>.log` plus its `.index` and `.timeindex`
-// (ON-DISK-FORMAT §2, §3). The .log holds whole record batches exactly as on the wire.
+// One segment of a partition's log: `<base>.log` plus its `.index`, `.timeindex` and, once it
+// holds an aborted transaction's marker, `.txnindex` (ON-DISK-FORMAT §2, §3). The .log holds
+// whole record batches exactly as on the wire.
 //
 // Not thread-safe: owned by its partition_log, whose single owner calls it. Read results hand out
 // the .log descriptor as a shared_ptr, so a slice stays readable after the segment is rolled,
@@ -25,6 +26,7 @@
 #include "gregor/log/log_config.h"
 #include "gregor/log/offset_index.h"
 #include "gregor/log/time_index.h"
+#include "gregor/log/txn_index.h"
 
 namespace gregor::log {
 
@@ -36,6 +38,12 @@ struct batch_position {
   uint32_t size = 0;           // whole entry, including the 12-byte log overhead
   int64_t max_timestamp = -1;  // -1 when the entry has none (magic 0)
   int8_t magic = 2;
+  // Magic 2 only (idempotence and transactions); -1 / 0 for legacy entries.
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int32_t base_sequence = -1;
+  bool transactional = false;
+  bool control = false;
 };
 
 class segment {
@@ -92,7 +100,8 @@ public:
                       std::span<const bytes_view> pieces);
 
   // Follower truncation (partition_log::truncate_to): removes every batch whose last offset >=
-  // `offset` (whole batches) and makes this the log's active segment again (indexes re-extended to
+  // `offset` (whole batches) and the .txnindex entries of markers at or above it, and makes this
+  // the log's active segment again (indexes re-extended to
   // segment.index.bytes). Index entries at or after the cut are dropped; the .log is cut, fsync'd
   // and served from then on by a fresh descriptor (so a cleaner snapshot of the old bytes no longer
   // matches the segment); next_offset(), the max timestamp and the index counter are recomputed
@@ -128,7 +137,7 @@ public:
   // Called when the segment stops being the active one (roll) and at close: writes the final
   // time-index entry, trims both indexes (and a preallocated .log) to their real sizes.
   result<void> seal();
-  // fsync of the .log and both indexes.
+  // fsync of the .log, both indexes and the .txnindex.
   result<void> flush();
   // seal(), release the index mappings and drop the cached .log descriptor; the segment opens no
   // file afterwards (call before its files are renamed or deleted). Outstanding read slices keep
@@ -159,6 +168,9 @@ public:
   const time_index& times() const;
   // Whether the index files are currently mapped (lazy segments: after the first lookup).
   bool indexes_loaded() const { return _offset_index.has_value(); }
+  // The aborted transactions whose markers are in this segment (read at first use).
+  txn_index& aborted_txns() { return _txn_index; }
+  const txn_index& aborted_txns() const { return _txn_index; }
 
 private:
   segment(std::filesystem::path dir, int64_t base_offset, const log_config& cfg, int64_t now_ms,
@@ -191,6 +203,7 @@ private:
   // nullopt until mapped (lazily opened segments); mutable: lookups map them on demand.
   mutable std::optional<offset_index> _offset_index;
   mutable std::optional<time_index> _time_index;
+  txn_index _txn_index;
   int64_t _next_offset;
   mutable int64_t _max_timestamp = -1;
   mutable int64_t _offset_of_max_timestamp = -1;

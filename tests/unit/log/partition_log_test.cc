@@ -582,11 +582,15 @@ TEST_F(fixture, stray_files_are_cleaned_on_open) {
   test::append_to_file(dir / "00000000000000000000.log.deleted", bytes(10, 1));
   test::append_to_file(dir / "00000000000000000005.index.cleaned", bytes(8, 1));
   test::append_to_file(dir / "leader-epoch-checkpoint", as_bytes("0\n0\n"));
+  test::append_to_file(dir / "00000000000000000001.snapshot.tmp", bytes(3, 1));  // interrupted snapshot
+  test::append_to_file(dir / "00000000000000000000.snapshot.deleted", bytes(3, 1));
   auto log = open({});
   ASSERT_TRUE(log);
   EXPECT_EQ(log->log_end_offset(), 1);
+  // The producer snapshot of the clean close at the log end stays.
   EXPECT_EQ(files(), (std::set<std::string>{"00000000000000000000.log", "00000000000000000000.index",
-                                            "00000000000000000000.timeindex", "leader-epoch-checkpoint"}));
+                                            "00000000000000000000.timeindex", "00000000000000000001.snapshot",
+                                            "leader-epoch-checkpoint"}));
 }
 
 TEST_F(fixture, index_interval_is_a_strict_bound) {

@@ -70,12 +70,15 @@ TEST_F(retention_fixture, by_time_deletes_old_segments_up_to_the_high_watermark)
   EXPECT_EQ(log->first_segment_base_offset(), 4);
   EXPECT_EQ(log->read(2, 1, INT64_MAX, true).error(), make_error_code(errc::offset_out_of_range));
   // Renamed, not yet removed.
-  EXPECT_EQ(files(".deleted").size(), 6u);  // .log .index .timeindex of two segments
+  // .log .index .timeindex of two segments, and the producer snapshot taken when segment 2 was
+  // rolled (segment 0 began the log: no snapshot).
+  EXPECT_EQ(files(".deleted").size(), 7u);
+  EXPECT_TRUE(std::filesystem::exists(dir / "00000000000000000002.snapshot.deleted"));
   EXPECT_FALSE(std::filesystem::exists(filenames::log_file(dir, 0)));
-  EXPECT_EQ(queue.pending(), 6u);
+  EXPECT_EQ(queue.pending(), 7u);
   EXPECT_EQ(queue.delete_due(clk.now_ms()), 0u);
   clk.advance(1000);
-  EXPECT_EQ(queue.delete_due(clk.now_ms()), 6u);
+  EXPECT_EQ(queue.delete_due(clk.now_ms()), 7u);
   EXPECT_TRUE(files(".deleted").empty());
 
   r = log->apply_retention(14, queue);

@@ -71,6 +71,56 @@ inline bytes make_batch(int32_t count, int64_t first_ts, size_t value_size = 16,
   return b;
 }
 
+// `batch` with producer fields set (idempotent or transactional producer), CRC recomputed.
+inline bytes with_producer(bytes batch, int64_t producer_id, int16_t epoch, int32_t base_sequence,
+                           bool transactional = false) {
+  uint8_t* p = batch.data();
+  store_be<int64_t>(p + 43, producer_id);
+  store_be<int16_t>(p + 51, epoch);
+  store_be<int32_t>(p + 53, base_sequence);
+  int16_t attributes = load_be<int16_t>(p + 21);
+  if (transactional) attributes = static_cast<int16_t>(attributes | 0x10);
+  store_be<int16_t>(p + 21, attributes);
+  store_be<uint32_t>(p + 17, crc32c(bytes_view(batch).subspan(21)));
+  return batch;
+}
+
+// A control batch with one COMMIT or ABORT marker (WIRE-PROTOCOL-NOTES §6), built by hand:
+// key = int16 version 0, int16 type; value = int16 version 0, int32 coordinator epoch.
+inline bytes make_marker_batch(int64_t producer_id, int16_t epoch, bool commit, int32_t coordinator_epoch,
+                               int64_t ts) {
+  const uint8_t key[4] = {0, 0, 0, static_cast<uint8_t>(commit ? 1 : 0)};
+  uint8_t value[6] = {0, 0};
+  store_be<int32_t>(value + 2, coordinator_epoch);
+  bytes body;
+  uint8_t tmp[varint::max_size64];
+  body.push_back(0);                                                   // attributes
+  body.insert(body.end(), tmp, tmp + varint::encode_signed(tmp, 0));   // timestamp delta
+  body.insert(body.end(), tmp, tmp + varint::encode_signed(tmp, 0));   // offset delta
+  body.insert(body.end(), tmp, tmp + varint::encode_signed(tmp, 4));
+  body.insert(body.end(), key, key + 4);
+  body.insert(body.end(), tmp, tmp + varint::encode_signed(tmp, 6));
+  body.insert(body.end(), value, value + 6);
+  body.insert(body.end(), tmp, tmp + varint::encode_signed(tmp, 0));   // no headers
+  bytes b(61, 0);
+  b.insert(b.end(), tmp, tmp + varint::encode_signed(tmp, static_cast<int64_t>(body.size())));
+  b.insert(b.end(), body.begin(), body.end());
+  uint8_t* p = b.data();
+  store_be<int32_t>(p + 8, static_cast<int32_t>(b.size() - 12));
+  store_be<int32_t>(p + 12, -1);
+  p[16] = 2;
+  store_be<int16_t>(p + 21, 0x30);  // transactional + control
+  store_be<int32_t>(p + 23, 0);
+  store_be<int64_t>(p + 27, ts);
+  store_be<int64_t>(p + 35, ts);
+  store_be<int64_t>(p + 43, producer_id);
+  store_be<int16_t>(p + 51, epoch);
+  store_be<int32_t>(p + 53, -1);
+  store_be<int32_t>(p + 57, 1);
+  store_be<uint32_t>(p + 17, crc32c(bytes_view(b).subspan(21)));
+  return b;
+}
+
 // `batch` as the log stores it: base offset and leader epoch stamped.
 inline bytes stamped(bytes batch, int64_t base_offset, int32_t leader_epoch) {
   store_be<int64_t>(batch.data(), base_offset);
