@@ -11,6 +11,7 @@
 #include "gregor/log/errc.h"
 #include "gregor/log/partition_log.h"
 #include "gregor/record/batch_header.h"
+#include "gregor/record/control.h"
 #include "gregor/record/recompress.h"
 #include "gregor/record/record.h"
 #include "gregor/record/validate.h"
@@ -165,7 +166,16 @@ void partition::update_high_watermark() {
     _high_watermark = std::max(_high_watermark, candidate);
   }
   _high_watermark = std::clamp(_high_watermark, _log->log_start_offset(), _log->log_end_offset());
+  // Always (not only on a move): a log opened or rebuilt after a restart or a truncation holds
+  // completed transactions that the unchanged high watermark already passed.
+  _log->on_high_watermark(_high_watermark);
   if (_high_watermark != before) notify_waiters();
+}
+
+int64_t partition::last_stable_offset() const {
+  if (_log == nullptr) return _high_watermark;
+  auto first_unstable = _log->first_unstable_offset();
+  return first_unstable ? std::min(*first_unstable, _high_watermark) : _high_watermark;
 }
 
 std::vector<int32_t> partition::maximal_isr() const {
@@ -278,6 +288,35 @@ append_outcome partition::append(const append_request& req) {
   return out;
 }
 
+append_outcome partition::write_txn_marker(const txn_marker_request& marker) {
+  append_outcome out;
+  if (!is_leader()) {
+    out.error = error_code::not_leader_or_follower;
+    return out;
+  }
+  const record::end_txn_marker m{.type = marker.commit ? record::control_type::commit : record::control_type::abort,
+                                 .coordinator_epoch = marker.coordinator_epoch};
+  shared_bytes batch(record::build_end_txn_marker_batch(marker.producer_id, marker.producer_epoch, m, _clock.now_ms()));
+  auto appended = _log->append(batch, _state.leader_epoch, log::append_origin::coordinator);
+  if (!appended) {
+    if (auto refused = producer_error(appended.error())) {
+      out.error = *refused;
+      out.error_message = appended.error().message();
+      return out;
+    }
+    get_logger("replication")->error("marker append to {} failed: {}", _tp.to_string(), appended.error().message());
+    out.error = error_code::kafka_storage_error;
+    return out;
+  }
+  out.base_offset = appended->first_offset;
+  out.last_offset = appended->last_offset;
+  out.leadership_term = _leadership_term;
+  out.log_start_offset = _log->log_start_offset();
+  update_high_watermark();
+  notify_waiters();  // the last stable offset may have moved
+  return out;
+}
+
 read_outcome partition::read(const read_request& req) {
   read_outcome out;
   if (auto e = check_leader(req.current_leader_epoch); e != error_code::none) {
@@ -301,7 +340,7 @@ read_outcome partition::read(const read_request& req) {
   const int64_t log_start = _log->log_start_offset();
   const int64_t log_end = _log->log_end_offset();
   out.high_watermark = _high_watermark;
-  out.last_stable_offset = _high_watermark;
+  out.last_stable_offset = last_stable_offset();
   out.log_start_offset = log_start;
   if (from_follower && req.last_fetched_epoch >= 0) {
     // KIP-320: is (last_fetched_epoch, offset) a prefix of our log? Our answer for that epoch is
@@ -327,9 +366,12 @@ read_outcome partition::read(const read_request& req) {
     update_high_watermark();
     maybe_expand_isr(req.replica_id);
     out.high_watermark = _high_watermark;
-    out.last_stable_offset = _high_watermark;
+    out.last_stable_offset = last_stable_offset();
   }
-  int64_t max_offset = from_follower || req.to_log_end ? log_end : _high_watermark;
+  const bool read_committed = req.read_committed && !from_follower && !req.to_log_end;
+  const int64_t max_offset = from_follower || req.to_log_end ? log_end
+                             : read_committed            ? out.last_stable_offset
+                                                         : _high_watermark;
   if (req.offset >= max_offset || req.max_bytes <= 0) return out;
   auto data = _log->read(req.offset, static_cast<size_t>(req.max_bytes), max_offset, req.min_one_batch);
   if (!data) {
@@ -341,18 +383,31 @@ read_outcome partition::read(const read_request& req) {
     }
     return out;
   }
+  if (read_committed && data->size > 0) {
+    // Bounded by the last stable offset: the aborted transactions the returned data may hold.
+    auto aborted = _log->collect_aborted_txns(req.offset, max_offset);
+    if (!aborted) {
+      get_logger("replication")->error("aborted transactions of {}: {}", _tp.to_string(), aborted.error().message());
+      out.error = error_code::kafka_storage_error;
+      return out;
+    }
+    out.aborted_transactions = std::move(*aborted);
+  }
   out.records = std::move(data->records);
   return out;
 }
 
-offset_lookup partition::list_offset(int64_t timestamp, int32_t current_leader_epoch, bool from_consumer) {
+offset_lookup partition::list_offset(int64_t timestamp, int32_t current_leader_epoch, bool from_consumer,
+                                     bool read_committed) {
   offset_lookup out;
   if (auto e = check_leader(current_leader_epoch); e != error_code::none) {
     out.error = e;
     return out;
   }
   out.leader_epoch = _state.leader_epoch;
-  int64_t visible_end = from_consumer ? _high_watermark : _log->log_end_offset();
+  const int64_t visible_end = !from_consumer ? _log->log_end_offset()
+                              : read_committed ? last_stable_offset()
+                                               : _high_watermark;
   if (timestamp == -1) {  // latest
     out.offset = visible_end;
   } else if (timestamp == -2) {  // earliest
@@ -678,6 +733,7 @@ error_code partition::append_from_leader(const leader_fetch_data& data) {
   } else {
     _high_watermark = std::clamp(_high_watermark, _log->log_start_offset(), _log->log_end_offset());
   }
+  _log->on_high_watermark(_high_watermark);
   if (_high_watermark != before) notify_waiters();
   return error_code::none;
 }

@@ -192,6 +192,18 @@ asio::awaitable<append_outcome> replica_manager::append(const topic_partition& t
   co_return co_await on_partition(p, std::move(append));
 }
 
+asio::awaitable<append_outcome> replica_manager::write_txn_marker(const topic_partition& tp,
+                                                                  txn_marker_request marker) {
+  auto p = get(tp);
+  if (!p) {
+    append_outcome out;
+    out.error = error_code::unknown_topic_or_partition;
+    co_return out;
+  }
+  auto write = [marker](partition& part) { return part.write_txn_marker(marker); };
+  co_return co_await on_partition(p, std::move(write));
+}
+
 asio::awaitable<read_outcome> replica_manager::read(const topic_partition& tp, read_request request) {
   auto p = get(tp);
   if (!p) {
@@ -204,14 +216,17 @@ asio::awaitable<read_outcome> replica_manager::read(const topic_partition& tp, r
 }
 
 asio::awaitable<offset_lookup> replica_manager::list_offset(const topic_partition& tp, int64_t timestamp,
-                                                            int32_t current_leader_epoch, bool from_consumer) {
+                                                            int32_t current_leader_epoch, bool from_consumer,
+                                                            bool read_committed) {
   auto p = get(tp);
   if (!p) {
     offset_lookup out;
     out.error = error_code::unknown_topic_or_partition;
     co_return out;
   }
-  auto lookup = [=](partition& part) { return part.list_offset(timestamp, current_leader_epoch, from_consumer); };
+  auto lookup = [=](partition& part) {
+    return part.list_offset(timestamp, current_leader_epoch, from_consumer, read_committed);
+  };
   co_return co_await on_partition(p, std::move(lookup));
 }
 

@@ -41,6 +41,7 @@ handler_table build_table() {
   register_alter_partition_reassignments(t);
   register_list_partition_reassignments(t);
   register_offset_for_leader_epoch(t);
+  register_write_txn_markers(t);
   return t;
 }
 

@@ -445,16 +445,56 @@ def list_offsets_v1(conn, topic, partitions_ts):
     return out
 
 
+def list_offsets_v2(conn, topic, partitions_ts, isolation_level=0):
+    """ListOffsets v2 with an isolation level. Returns {partition: (error, timestamp, offset)}."""
+    parts = [struct.pack(">iq", p, ts) for p, ts in sorted(partitions_ts.items())]
+    body = struct.pack(">ib", -1, isolation_level) + array([string(topic) + array(parts)])
+    r = Reader(conn.request(API_LIST_OFFSETS, 2, body))
+    r.int32()  # throttle
+    out = {}
+    for _ in range(r.int32()):
+        r.string()
+        for _ in range(r.int32()):
+            p = r.int32()
+            out[p] = (r.int16(), r.int64(), r.int64())
+    return out
+
+
+# ------------------------------------------------------------------------------------ WriteTxnMarkers
+
+API_WRITE_TXN_MARKERS = 27
+
+
+def write_txn_markers_v0(conn, markers):
+    """markers: [(producer_id, producer_epoch, commit, coordinator_epoch, {topic: [partitions]})].
+    Returns {(producer_id, topic, partition): error_code}."""
+    encoded = []
+    for pid, epoch, commit, coordinator_epoch, topics in markers:
+        ts = [string(t) + array([struct.pack(">i", p) for p in ps]) for t, ps in sorted(topics.items())]
+        encoded.append(struct.pack(">qh?", pid, epoch, commit) + array(ts) + struct.pack(">i", coordinator_epoch))
+    r = Reader(conn.request(API_WRITE_TXN_MARKERS, 0, array(encoded)))
+    out = {}
+    for _ in range(r.int32()):
+        pid = r.int64()
+        for _ in range(r.int32()):
+            t = r.string()
+            for _ in range(r.int32()):
+                p = r.int32()
+                out[(pid, t, p)] = r.int16()
+    return out
+
+
 # ------------------------------------------------------------------------------------ Fetch v4
 
 API_FETCH = 1
 
 
-def fetch_v4(conn, topic, partition, offset, max_wait_ms=0, max_bytes=1024 * 1024):
-    """One-partition Fetch v4 (read_uncommitted). Returns that partition's response, including the
-    raw records size field (-1 = null records) and the records bytes."""
+def fetch_v4(conn, topic, partition, offset, max_wait_ms=0, max_bytes=1024 * 1024, isolation_level=0):
+    """One-partition Fetch v4 (isolation_level 0 read_uncommitted, 1 read_committed). Returns that
+    partition's response, including the raw records size field (-1 = null records), the records
+    bytes and the aborted transactions ([(producer_id, first_offset)], None when null)."""
     part = struct.pack(">iqi", partition, offset, max_bytes)
-    body = struct.pack(">iiiib", -1, max_wait_ms, 1 if max_wait_ms else 0, max_bytes, 0) + \
+    body = struct.pack(">iiiib", -1, max_wait_ms, 1 if max_wait_ms else 0, max_bytes, isolation_level) + \
         array([string(topic) + array([part])])
     r = Reader(conn.request(API_FETCH, 4, body))
 

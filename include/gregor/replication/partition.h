@@ -26,6 +26,7 @@
 #include "gregor/common/topic_partition.h"
 #include "gregor/common/uuid.h"
 #include "gregor/log/log_config.h"
+#include "gregor/log/producer_state.h"
 #include "gregor/protocol/error_code.h"
 #include "gregor/replication/data_waiter.h"
 
@@ -81,6 +82,14 @@ struct replication_wait {
   uint64_t leadership_term = 0;  // append_outcome::leadership_term
 };
 
+// One transaction marker for this partition (WriteTxnMarkers from a transaction coordinator).
+struct txn_marker_request {
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  bool commit = false;
+  int32_t coordinator_epoch = -1;
+};
+
 struct read_request {
   int64_t offset = 0;
   int32_t max_bytes = 0;
@@ -94,6 +103,9 @@ struct read_request {
   // offsets partition reads to the log end, as Kafka's does): up to LEO, no follower bookkeeping.
   bool to_log_end = false;
   bool down_conversion = false;  // for Fetch v0-3 (refused when message.downconversion.enable=false)
+  // isolation_level=read_committed (consumers only): data up to the last stable offset, and the
+  // aborted transactions within it.
+  bool read_committed = false;
 };
 
 struct read_outcome {
@@ -102,6 +114,9 @@ struct read_outcome {
   int64_t high_watermark = -1;
   int64_t last_stable_offset = -1;
   int64_t log_start_offset = -1;
+  // read_committed: the aborted transactions overlapping the data returned (producer id and
+  // first offset are what Fetch reports).
+  std::vector<log::aborted_txn> aborted_transactions;
   // Follower fetch whose last_fetched_epoch/offset diverge from the leader's epoch cache: the
   // (epoch, end offset) the follower must truncate against (Fetch v12+ diverging_epoch); no records.
   std::optional<std::pair<int32_t, int64_t>> diverging_epoch;
@@ -180,6 +195,10 @@ public:
   void stop();
 
   append_outcome append(const append_request& request);
+  // Leader only: appends a COMMIT or ABORT control batch for the producer (coordinator origin:
+  // epoch and coordinator-epoch checks; TRANSACTION_COORDINATOR_FENCED, INVALID_PRODUCER_EPOCH).
+  // The caller waits for it to be replicated as for acks=all (Kafka writes markers with acks=-1).
+  append_outcome write_txn_marker(const txn_marker_request& marker);
   // Leader reads. replica_id >= 0 is a follower's fetch: when last_fetched_epoch >= 0 and
   // (last_fetched_epoch, offset) is not a prefix of our log (epoch cache: the largest epoch <= it
   // ends below offset, or is a smaller epoch) diverging_epoch is set and nothing else happens;
@@ -223,7 +242,12 @@ public:
   // truncate to leader_log_end; below the leader's log start -> truncate_fully_and_start_at it.
   error_code handle_out_of_range(int32_t leader_epoch, int64_t leader_log_start, int64_t leader_log_end);
 
-  offset_lookup list_offset(int64_t timestamp, int32_t current_leader_epoch, bool from_consumer);
+  // `read_committed` (ListOffsets v2+ isolation_level 1): consumers see up to the last stable
+  // offset instead of the high watermark.
+  offset_lookup list_offset(int64_t timestamp, int32_t current_leader_epoch, bool from_consumer,
+                            bool read_committed = false);
+  // min(high watermark, first offset of an open or not fully replicated transaction).
+  int64_t last_stable_offset() const;
   // DeleteRecords: raises the log start offset to `offset` (-1: the high watermark). Errors:
   // not_leader_or_follower, offset_out_of_range (offset < -1 or above the high watermark),
   // policy_violation (cleanup.policy without "delete", as Kafka refuses). Segments below the new

@@ -78,6 +78,7 @@ public:
   std::vector<std::shared_ptr<partition>> all() const;
 
   boost::asio::awaitable<append_outcome> append(const topic_partition& tp, append_request request);
+  boost::asio::awaitable<append_outcome> write_txn_marker(const topic_partition& tp, txn_marker_request marker);
   boost::asio::awaitable<read_outcome> read(const topic_partition& tp, read_request request);
   // acks=all: see partition::replication_status. unknown_topic_or_partition when not hosted.
   boost::asio::awaitable<std::optional<error_code>> replication_status(const topic_partition& tp,
@@ -94,8 +95,10 @@ public:
   // OffsetsForLeaderEpoch: see partition::offset_for_leader_epoch.
   boost::asio::awaitable<offset_for_epoch> offset_for_leader_epoch(const topic_partition& tp,
                                                                    int32_t current_leader_epoch, int32_t leader_epoch);
+  // ListOffsets: see partition::list_offset.
   boost::asio::awaitable<offset_lookup> list_offset(const topic_partition& tp, int64_t timestamp,
-                                                   int32_t current_leader_epoch, bool from_consumer);
+                                                   int32_t current_leader_epoch, bool from_consumer,
+                                                   bool read_committed = false);
   // DeleteRecords for one partition (see partition::delete_records); unknown_topic_or_partition
   // when this broker does not host it.
   boost::asio::awaitable<delete_records_outcome> delete_records(const topic_partition& tp, int64_t offset);

@@ -98,6 +98,7 @@ struct fetch_handler {
         rr.last_fetched_epoch = v >= 12 ? fp.last_fetched_epoch : -1;
         // The topic's message.downconversion.enable decides for consumers; followers never convert.
         rr.down_conversion = v <= 3 && !from_follower;
+        rr.read_committed = v >= 4 && req.isolation_level == 1 && !from_follower;
         topic_partition tp{name, fp.partition};
         replication::read_outcome out;
         if (rr.down_conversion) {
@@ -110,7 +111,16 @@ struct fetch_handler {
         pr.high_watermark = out.high_watermark;
         pr.last_stable_offset = out.last_stable_offset;
         pr.log_start_offset = out.log_start_offset;
-        if (req.isolation_level == 1 && !from_follower) pr.aborted_transactions.emplace();
+        if (rr.read_committed) {
+          auto& aborted = pr.aborted_transactions.emplace();
+          for (const auto& a : out.aborted_transactions) {
+            auto& entry = aborted.emplace_back();
+            entry.producer_id = a.producer_id;
+            entry.first_offset = a.first_offset;
+          }
+        } else {
+          pr.aborted_transactions.reset();  // null for read_uncommitted, as Kafka sends it
+        }
         if (out.error != error_code::none) {
           respond_now = true;
           continue;

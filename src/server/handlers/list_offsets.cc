@@ -23,6 +23,7 @@ struct list_offsets_handler {
     int16_t v = ctx.version();
     auto snap = svc.metadata->snapshot();
     bool from_consumer = req.replica_id < 0;
+    const bool read_committed = v >= 2 && req.isolation_level == 1;
     response resp;
     for (const auto& t : req.topics) {
       auto& tr = resp.topics.emplace_back();
@@ -39,8 +40,8 @@ struct list_offsets_handler {
           continue;
         }
         topic_partition tp{t.name, p.partition_index};
-        auto found = co_await svc.replicas->list_offset(tp, p.timestamp,
-                                                        p.current_leader_epoch, from_consumer);
+        auto found = co_await svc.replicas->list_offset(tp, p.timestamp, p.current_leader_epoch, from_consumer,
+                                                        read_committed);
         // The partition exists (metadata says so) but is not hosted here: not the leader.
         if (found.error == error_code::unknown_topic_or_partition) found.error = error_code::not_leader_or_follower;
         pr.error_code = code(found.error);

@@ -1,0 +1,107 @@
+// WriteTxnMarkers (key 27, v0-1): a transaction coordinator asks the leaders of a transaction's
+// partitions to append its COMMIT or ABORT marker (Kafka's KafkaApis.handleWriteTxnMarkersRequest).
+// Each marker is a control batch appended with the coordinator's checks (producer epoch, and
+// TRANSACTION_COORDINATOR_FENCED for an older coordinator epoch) and, as Kafka writes it with
+// acks=-1, answered once it is replicated to the ISR or after request.timeout.ms. A partition this
+// broker does not lead gets NOT_LEADER_OR_FOLLOWER; one the cluster does not know,
+// UNKNOWN_TOPIC_OR_PARTITION.
+
+#include <chrono>
+
+#include "gregor/config/broker_config.h"
+#include "gregor/metadata/metadata_cache.h"
+#include "gregor/protocol/messages/write_txn_markers.h"
+#include "gregor/replication/replica_manager.h"
+#include "handler.h"
+
+namespace gregor::server {
+namespace {
+
+using protocol::error_code;
+
+struct write_txn_markers_handler {
+  using request = protocol::write_txn_markers_request;
+  using response = protocol::write_txn_markers_response;
+  static constexpr int16_t api_key = 27;
+  static constexpr int16_t min_version = 0;
+  static constexpr int16_t max_version = 1;
+
+  // Where a marker's answer goes in the response.
+  struct response_slot {
+    size_t marker_index;
+    size_t topic_index;
+    size_t partition_index;
+  };
+
+  static asio::awaitable<response> handle(request_context& ctx, request& req) {
+    auto& svc = ctx.services;
+    auto snap = svc.metadata->snapshot();
+    response resp;
+    std::vector<replication::replication_wait> pending;
+    std::vector<response_slot> slots;
+    for (const auto& m : req.markers) {
+      auto& mr = resp.markers.emplace_back();
+      mr.producer_id = m.producer_id;
+      const replication::txn_marker_request marker{.producer_id = m.producer_id,
+                                                   .producer_epoch = m.producer_epoch,
+                                                   .commit = m.transaction_result,
+                                                   .coordinator_epoch = m.coordinator_epoch};
+      for (const auto& t : m.topics) {
+        auto& tr = mr.topics.emplace_back();
+        tr.name = t.name;
+        for (int32_t index : t.partition_indexes) {
+          auto& pr = tr.partitions.emplace_back();
+          pr.partition_index = index;
+          if (snap->find_partition(t.name, index) == nullptr) {
+            pr.error_code = code(error_code::unknown_topic_or_partition);
+            continue;
+          }
+          topic_partition tp{t.name, index};
+          auto written = co_await svc.replicas->write_txn_marker(tp, marker);
+          // Known to the cluster but not hosted here: not its leader.
+          if (written.error == error_code::unknown_topic_or_partition) written.error = error_code::not_leader_or_follower;
+          pr.error_code = code(written.error);
+          if (written.error == error_code::none) {
+            pending.push_back({tp, written.last_offset + 1, written.leadership_term});
+            slots.push_back({resp.markers.size() - 1, mr.topics.size() - 1, tr.partitions.size() - 1});
+          }
+        }
+      }
+    }
+    if (!pending.empty()) {
+      const auto timeout = std::chrono::milliseconds(std::max(0, svc.config->request_timeout_ms()));
+      // Named first: GCC 12 mishandles temporaries with destructors inside a co_await expression.
+      auto replicated = svc.replicas->await_replication(std::move(pending), timeout);
+      auto outcomes = co_await std::move(replicated);
+      for (size_t i = 0; i < slots.size(); ++i) {
+        const auto& s = slots[i];
+        resp.markers[s.marker_index].topics[s.topic_index].partitions[s.partition_index].error_code = code(outcomes[i]);
+      }
+    }
+    co_return resp;
+  }
+
+  static response error_response(const request& req, int16_t, error_code e) {
+    response resp;
+    for (const auto& m : req.markers) {
+      auto& mr = resp.markers.emplace_back();
+      mr.producer_id = m.producer_id;
+      for (const auto& t : m.topics) {
+        auto& tr = mr.topics.emplace_back();
+        tr.name = t.name;
+        for (int32_t index : t.partition_indexes) {
+          auto& pr = tr.partitions.emplace_back();
+          pr.partition_index = index;
+          pr.error_code = code(e);
+        }
+      }
+    }
+    return resp;
+  }
+};
+
+} // namespace
+
+void register_write_txn_markers(handler_table& t) { register_handler<write_txn_markers_handler>(t); }
+
+} // namespace gregor::server
