@@ -36,6 +36,7 @@
 #include "topic_settings.h"
 #include "unclean_shutdown.h"
 #include "zk_isr_store.h"
+#include "zk_producer_id_source.h"
 
 namespace gregor::app {
 
@@ -63,6 +64,8 @@ struct running_broker {
   std::unique_ptr<replication::log_maintenance> maintenance;
   std::unique_ptr<replication::cleaner_service> cleaner;  // log compaction threads
   std::unique_ptr<group::group_coordinator> groups;
+  std::unique_ptr<zk_producer_id_source> producer_id_source;
+  std::unique_ptr<txn::producer_id_manager> producer_ids;
   server::broker_services services;
   std::unique_ptr<server::dispatcher> dispatcher;
   std::unique_ptr<network::server> socket_server;
@@ -122,6 +125,7 @@ replication::log_maintenance_options log_maintenance_options(const config::broke
   o.recovery_point_checkpoint_interval = ms(cfg.log_flush_offset_checkpoint_interval_ms());
   o.log_start_checkpoint_interval = ms(cfg.log_flush_start_offset_checkpoint_interval_ms());
   o.high_watermark_checkpoint_interval = ms(cfg.replica_high_watermark_checkpoint_interval_ms());
+  o.producer_expiration_check_interval = ms(cfg.producer_id_expiration_check_interval_ms());
   return o;
 }
 
@@ -286,6 +290,8 @@ asio::awaitable<void> running_broker::startup() {
     [cleaner_ptr](const topic_partition& tp, const std::filesystem::path& dir) { cleaner_ptr->forget(tp, dir); });
 
   groups = std::make_unique<group::group_coordinator>(io, *replicas, metadata, config, clock::system());
+  producer_id_source = std::make_unique<zk_producer_id_source>(*kzk, broker_id);
+  producer_ids = std::make_unique<txn::producer_id_manager>(io.get_executor(), *producer_id_source);
   auto* groups_ptr = groups.get();
   replicas->add_leadership_listener([groups_ptr](const topic_partition& tp, bool leader, int32_t epoch) {
     if (tp.topic != group::offsets_topic) return;
@@ -319,6 +325,7 @@ asio::awaitable<void> running_broker::startup() {
   services.controller = controller.get();
   services.logs = logs.get();
   services.groups = groups.get();
+  services.producer_ids = producer_ids.get();
   services.clk = &clock::system();
   dispatcher = std::make_unique<server::dispatcher>(services);
 

@@ -311,7 +311,12 @@ void log_manager::shutdown() {
   // Close without per-file fsyncs, then one syncfs() per log dir: with thousands of partitions,
   // per-file fsyncs made shutdown take minutes. A dir whose sync fails keeps its old recovery
   // points and gets no clean-shutdown marker, so the next start recovers it.
-  for (auto& [tp, e] : logs) e.log->close(/*sync=*/false);  // every owner has stopped
+  std::vector<bool> state_saved(_dirs.size(), true);
+  for (auto& [tp, e] : logs) {
+    e.log->close(/*sync=*/false);  // every owner has stopped
+    // Without its producer snapshot a clean start would lose open transactions: recover instead.
+    if (!e.log->producer_state_saved()) state_saved[e.dir_index] = false;
+  }
   std::vector<bool> synced(_dirs.size(), false);
   for (size_t i = 0; i < _dirs.size(); ++i) {
     if (!_dirs[i].loaded) continue;
@@ -340,6 +345,11 @@ void log_manager::shutdown() {
     auto r2 = write_offset_checkpoint(top_file(d.path, filenames::log_start_offset_checkpoint_file), start_offsets[i]);
     auto r3 = write_offset_checkpoint(top_file(d.path, filenames::replication_offset_checkpoint_file), high_watermarks[i]);
     if (!synced[i]) continue;
+    if (!state_saved[i]) {
+      logger->error("log dir {}: a producer snapshot could not be written; not marking a clean shutdown",
+                    d.path.string());
+      continue;
+    }
     if (_withhold_unclean_marker && !d.clean_shutdown) {
       logger->warn("log dir {}: not marking a clean shutdown: the unclean-shutdown rule has not run yet",
                    d.path.string());

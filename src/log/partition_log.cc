@@ -283,6 +283,8 @@ result<void> partition_log::load(const recovery_hint& hint) {
     // A log closed cleanly before producer state was kept (Kafka's rule for logs from older
     // versions): no producer is known; each is accepted at any sequence until it writes again.
     _producers.clear(_log_end_offset);
+    // Later truncations and crashes replay from here instead of from the log start.
+    if (_log_end_offset > _log_start_offset) take_producer_snapshot(false);
   } else if (auto r = rebuild_producer_state(replay_from); !r) {
     load_failed(_dir, "cannot rebuild the producer state of", r.error());
     return r;
@@ -391,11 +393,15 @@ result<append_result> partition_log::append(shared_bytes batches, int32_t leader
   }
   const epoch_entry epoch_start{leader_epoch, out.first_offset};
   if (auto r = write_batches(out, total, pieces, std::span(&epoch_start, 1)); !r) return unexpected(r.error());
+  // The producer state and .txnindex follow the write before any flush, so that a flush covers
+  // them and a failed fsync (reported below, the batches being in the log) cannot leave the state
+  // behind the log: a retry of the batch is then still recognised as a duplicate.
   if (plan) {
     if (auto r = apply_producer_plan(std::move(*plan)); !r) return unexpected(r.error());
   } else {
     _producers.set_map_end_offset(_log_end_offset);
   }
+  if (auto r = apply_flush_policy(); !r) return unexpected(r.error());
   out.log_start_offset = _log_start_offset;
   return out;
 }
@@ -427,7 +433,10 @@ result<void> partition_log::write_batches(const append_result& out, int64_t tota
     }
   }
   if (epochs_changed) persist_epochs();
+  return {};
+}
 
+result<void> partition_log::apply_flush_policy() {
   if (_log_end_offset - _recovery_point >= _cfg.flush_messages) return flush();
   return flush_if_due();
 }

@@ -56,7 +56,7 @@ result<void> partition_log::apply_producer_plan(producer_append_plan plan) {
 
 void partition_log::take_producer_snapshot(bool sync) {
   const int64_t at = _producers.map_end_offset();
-  if (at <= _last_snapshot_offset) return;
+  if (at <= _last_snapshot_offset || nothing_to_snapshot()) return;
   const auto entries = _producers.entries();
   if (auto r = write_producer_snapshot(_dir, at, entries, sync); !r) {
     // The next snapshot or a replay from an older one makes up for it.
@@ -158,6 +158,8 @@ result<void> partition_log::replay_producer_batches(int64_t from) {
       b = seg.batch_at(**file, pos.position + pos.size);
     }
     if (!b) return unexpected(b.error());
+    // Entries re-added below the recovery point are not covered by any later flush.
+    if (auto r = seg.aborted_txns().flush(); !r) return r;
   }
   _producers.set_map_end_offset(_log_end_offset);
   return {};

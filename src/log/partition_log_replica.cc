@@ -106,27 +106,24 @@ result<append_result> partition_log::append_as_follower(shared_bytes batches) {
     }
     if (run.offset_of_max_timestamp < 0) run.offset_of_max_timestamp = run.first_offset;
     const bytes_view piece = data.subspan(all[i].position, run_bytes);
-    // The leader accepted these batches: nothing is refused, but the follower keeps the same
-    // producer state so that it deduplicates as the leader did once it leads.
-    std::optional<producer_append_plan> plan;
-    if (!producer_batches.empty()) {
-      auto analyzed = _producers.analyze(producer_batches, append_origin::replication);
-      if (analyzed) {
-        plan = std::move(*analyzed);
-      } else {
-        get_logger("log")->warn("{}: producer state ignores the batches at offsets [{}, {}]: {}", _dir.string(),
-                                run.first_offset, run.last_offset, analyzed.error().message());
-      }
-    }
     // A failure after earlier runs were written leaves them in the log (LEO tells how far it got).
     if (auto r = write_batches(run, static_cast<int64_t>(run_bytes), std::span(&piece, 1), epoch_starts); !r) {
       return unexpected(r.error());
     }
-    if (plan) {
-      plan->end_offset = run.last_offset + 1;
+    // The leader accepted these batches: nothing is refused, but the follower keeps the same
+    // producer state so that it deduplicates as the leader did once it leads. Batch by batch, so
+    // that one the state cannot take (logged) does not cost the others their update.
+    for (const auto& fields : producer_batches) {
+      auto plan = _producers.analyze(std::span(&fields, 1), append_origin::replication);
+      if (!plan) {
+        get_logger("log")->warn("{}: producer state ignores the batch at offset {}: {}", _dir.string(),
+                                fields.first_offset, plan.error().message());
+        continue;
+      }
       if (auto r = apply_producer_plan(std::move(*plan)); !r) return unexpected(r.error());
     }
     _producers.set_map_end_offset(std::max(_producers.map_end_offset(), _log_end_offset));
+    if (auto r = apply_flush_policy(); !r) return unexpected(r.error());
     if (run.max_timestamp > total_out.max_timestamp) {
       total_out.max_timestamp = run.max_timestamp;
       total_out.offset_of_max_timestamp = run.offset_of_max_timestamp;

@@ -444,9 +444,9 @@ result<std::optional<int64_t>> segment::truncate_to(int64_t offset, int64_t now_
     const batch_position cut = **found;
     cut_base = cut.base_offset;
     if (auto r = _txn_index.truncate_to(cut.base_offset); !r) {
-      // A damaged .txnindex is rebuilt by the caller's producer-state replay.
+      // A damaged .txnindex is left for the caller's producer-state rebuild, which resets it and
+      // replays the whole segment (resetting it here would lose the entries below its snapshot).
       if (r.error() != errc::corrupt_index) return unexpected(r.error());
-      if (auto reset = _txn_index.reset(); !reset) return unexpected(reset.error());
     }
     // Entries hold batch last offsets; those of the batches kept are below the cut batch's base.
     _offset_index->truncate_to_offset(cut.base_offset);

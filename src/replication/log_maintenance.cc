@@ -52,6 +52,7 @@ void log_maintenance::start() {
   add(task::recovery_checkpoint, _options.recovery_point_checkpoint_interval);
   add(task::start_checkpoint, _options.log_start_checkpoint_interval);
   add(task::hw_checkpoint, _options.high_watermark_checkpoint_interval);
+  add(task::producer_expiration, _options.producer_expiration_check_interval);
   if (_options.per_partition) add(task::per_partition, _options.per_partition_interval);
 }
 
@@ -104,6 +105,7 @@ asio::awaitable<void> log_maintenance::run(task t) {
     co_await note_all_high_watermarks();
     (void)_logs.write_high_watermark_checkpoints();
     break;
+  case task::producer_expiration: co_await producer_expiration_round(); break;
   case task::per_partition: co_await for_each_partition(_options.per_partition); break;
   }
 }
@@ -140,6 +142,15 @@ asio::awaitable<void> log_maintenance::retention_round() {
                               r->segments_deleted, r->bytes_deleted, r->log_start_offset);
     }
     logs->note_offsets(p.tp(), log->recovery_point(), log->log_start_offset(), log->first_segment_base_offset());
+  };
+  co_await for_each_partition(std::move(fn));
+}
+
+asio::awaitable<void> log_maintenance::producer_expiration_round() {
+  std::function<void(partition&)> fn = [](partition& p) {
+    if (const size_t removed = p.log()->remove_expired_producers(); removed > 0) {
+      get_logger("log")->info("{}: expired the state of {} idle producer(s)", p.tp().to_string(), removed);
+    }
   };
   co_await for_each_partition(std::move(fn));
 }

@@ -294,6 +294,11 @@ append_outcome partition::write_txn_marker(const txn_marker_request& marker) {
     out.error = error_code::not_leader_or_follower;
     return out;
   }
+  // Markers are written with acks=-1: refused as a produce would be when the ISR is too small.
+  if (static_cast<int32_t>(_state.isr.size()) < _config.min_insync_replicas) {
+    out.error = error_code::not_enough_replicas;
+    return out;
+  }
   const record::end_txn_marker m{.type = marker.commit ? record::control_type::commit : record::control_type::abort,
                                  .coordinator_epoch = marker.coordinator_epoch};
   shared_bytes batch(record::build_end_txn_marker_batch(marker.producer_id, marker.producer_epoch, m, _clock.now_ms()));

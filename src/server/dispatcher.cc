@@ -42,6 +42,7 @@ handler_table build_table() {
   register_list_partition_reassignments(t);
   register_offset_for_leader_epoch(t);
   register_write_txn_markers(t);
+  register_init_producer_id(t);
   return t;
 }
 

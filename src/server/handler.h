@@ -143,5 +143,6 @@ void register_alter_partition_reassignments(handler_table&);
 void register_list_partition_reassignments(handler_table&);
 void register_offset_for_leader_epoch(handler_table&);
 void register_write_txn_markers(handler_table&);
+void register_init_producer_id(handler_table&);
 
 } // namespace gregor::server

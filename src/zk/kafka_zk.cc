@@ -1,6 +1,7 @@
 #include "gregor/zk/kafka_zk.h"
 
 #include <algorithm>
+#include <limits>
 #include <chrono>
 #include <charconv>
 
@@ -305,6 +306,43 @@ asio::awaitable<result<int32_t>> kafka_zk::update_partition_state_as_leader(std:
   auto st = co_await _s.set(std::move(path), std::move(data), expected_zk_version);
   if (!st) co_return unexpected(st.error());
   co_return st->version;
+}
+
+// ---- producer ids ----
+
+asio::awaitable<result<producer_id_block>> kafka_zk::claim_producer_id_block(int32_t broker_id) {
+  const std::string path = paths::latest_producer_id_block();
+  for (;;) {
+    auto got = co_await _s.get(path);
+    std::optional<int32_t> version;  // nullopt: the znode does not exist
+    producer_id_block next{broker_id, 0, producer_id_block_size - 1};
+    if (got) {
+      version = got->second.version;
+      const std::string_view text = text_of(got->first);
+      if (!text.empty()) {
+        auto last = decode_producer_id_block(text);
+        if (!last || last->block_end < 0 ||
+            last->block_end > std::numeric_limits<int64_t>::max() - producer_id_block_size) {
+          co_return unexpected(make_error_code(zk_errc::bad_data));
+        }
+        next.block_start = last->block_end + 1;
+        next.block_end = last->block_end + producer_id_block_size;
+      }
+    } else if (got.error() != zk_errc::no_node) {
+      co_return unexpected(got.error());
+    }
+    bytes data = to_bytes(encode_producer_id_block(next));
+    if (version) {
+      auto written = co_await _s.set(path, std::move(data), *version);
+      if (written) co_return next;
+      if (written.error() != zk_errc::bad_version) co_return unexpected(written.error());
+    } else {
+      auto created = co_await _s.create(path, std::move(data));
+      if (created) co_return next;
+      if (created.error() != zk_errc::node_exists) co_return unexpected(created.error());
+    }
+    // Another broker claimed a block meanwhile: read its claim and take the one after it.
+  }
 }
 
 // ---- brokers ----

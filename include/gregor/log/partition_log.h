@@ -199,6 +199,11 @@ public:
   result<std::vector<aborted_txn>> collect_aborted_txns(int64_t fetch_offset, int64_t upper_bound) const;
   // Drops producers idle for producer.id.expiration.ms (producer_state::remove_expired).
   size_t remove_expired_producers();
+  // Whether a snapshot holds the producer state as it is now (after close(): whether the next
+  // start can trust it; if not, the log dir must not be marked cleanly shut down).
+  bool producer_state_saved() const {
+    return _last_snapshot_offset >= _producers.map_end_offset() || nothing_to_snapshot();
+  }
 
   // fsyncs every segment holding data at or above recovery_point(); then recovery_point() = LEO.
   result<void> flush();
@@ -237,10 +242,13 @@ private:
   // `out`. Rolls when §6 says so (also when the offsets do not fit the active segment), writes them
   // to the active segment, advances the LEO, starts the leader epochs of `epoch_starts` (each only
   // if above the cache's latest; before any flush, so a recovery point never covers data whose
-  // epoch entry is not on disk) and applies the flush policy. A failed write leaves no batch behind
-  // (a roll before it stays); a failed fsync afterwards is reported although the batches are in.
+  // epoch entry is not on disk). A failed write leaves no batch behind (a roll before it stays).
+  // The caller then updates the producer state and runs apply_flush_policy().
   result<void> write_batches(const append_result& out, int64_t total, std::span<const bytes_view> pieces,
                              std::span<const epoch_entry> epoch_starts);
+  // flush.messages / flush.ms after an append; a failed fsync is reported although the batches
+  // are in the log.
+  result<void> apply_flush_policy();
   // Renames the segment's files to *.deleted and queues them; the segment must be out of the map.
   void delete_segment_files(std::unique_ptr<segment> seg, file_deletion_queue& deletions);
   void persist_epochs();
@@ -256,6 +264,10 @@ private:
   // Applies an analyzed append written to the active segment: state updated, aborted
   // transactions added to the active segment's .txnindex.
   result<void> apply_producer_plan(producer_append_plan plan);
+  // An empty state at the log start: nothing a snapshot would add (as Kafka, none is written).
+  bool nothing_to_snapshot() const {
+    return _producers.empty() && _producers.map_end_offset() <= _log_start_offset;
+  }
   // Writes `<map end offset>.snapshot` unless one was written there already.
   void take_producer_snapshot(bool sync);
   // Deletes the snapshot files whose offset is above `offset` (-1: every one).

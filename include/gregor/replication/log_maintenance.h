@@ -44,6 +44,7 @@ struct log_maintenance_options {
   ms recovery_point_checkpoint_interval{60000};  // log.flush.offset.checkpoint.interval.ms
   ms log_start_checkpoint_interval{60000};       // log.flush.start.offset.checkpoint.interval.ms
   ms high_watermark_checkpoint_interval{5000};   // replica.high.watermark.checkpoint.interval.ms
+  ms producer_expiration_check_interval{600000}; // producer.id.expiration.check.interval.ms
   // Optional: run on each partition's strand (with its log set) every per_partition_interval.
   std::function<void(partition&)> per_partition;
   ms per_partition_interval{15000};  // log.cleaner.backoff.ms when used by the cleaner
@@ -67,9 +68,20 @@ public:
   boost::asio::awaitable<void> retention_round();
   boost::asio::awaitable<void> note_all_offsets();
   boost::asio::awaitable<void> note_all_high_watermarks();
+  // Drops idle producers' state (producer.id.expiration.ms) from every partition log.
+  boost::asio::awaitable<void> producer_expiration_round();
 
 private:
-  enum class task { flush, retention, file_delete, recovery_checkpoint, start_checkpoint, hw_checkpoint, per_partition };
+  enum class task {
+    flush,
+    retention,
+    file_delete,
+    recovery_checkpoint,
+    start_checkpoint,
+    hw_checkpoint,
+    producer_expiration,
+    per_partition
+  };
   boost::asio::awaitable<void> loop(task t, std::chrono::milliseconds interval, std::shared_ptr<boost::asio::steady_timer> timer);
   boost::asio::awaitable<void> run(task t);
   boost::asio::awaitable<void> for_each_partition(std::function<void(partition&)> fn);

@@ -31,6 +31,9 @@ class log_manager;
 namespace gregor::group {
 class group_coordinator;
 }
+namespace gregor::txn {
+class producer_id_manager;
+}
 
 namespace gregor::server {
 
@@ -44,6 +47,7 @@ struct broker_services {
   controller::controller* controller = nullptr;
   log::log_manager* logs = nullptr;
   group::group_coordinator* groups = nullptr;
+  txn::producer_id_manager* producer_ids = nullptr;
   clock* clk = nullptr;
   // czxid of our /brokers/ids/<id> registration (changes when the session is re-established).
   std::atomic<int64_t> broker_epoch{-1};

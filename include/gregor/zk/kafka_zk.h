@@ -56,6 +56,14 @@ public:
   // Creates the §0 persistent paths (null data), ignoring node_exists.
   asio::awaitable<result<void>> ensure_base_paths();
 
+  // Claims the next block of producer_id_block_size producer ids for `broker_id` through
+  // /latest_producer_id_block (ZOOKEEPER-LAYOUT §1): reads the znode and its version, writes the
+  // block after the one it names (0..999 when it is empty or missing) with a compare-and-set on
+  // that version, and retries when another broker won the race. bad_data when the znode cannot be
+  // decoded or the id space is exhausted.
+  static constexpr int64_t producer_id_block_size = 1000;
+  asio::awaitable<result<producer_id_block>> claim_producer_id_block(int32_t broker_id);
+
   // Reads /cluster/id; if absent creates it with a random id; if that create loses a race, reads
   // the winner's. Returns the 22-char base64url id. bad_data if the znode cannot be decoded.
   asio::awaitable<result<std::string>> get_or_create_cluster_id();

@@ -83,7 +83,7 @@ TEST_F(dispatcher_test, api_versions_lists_the_handler_table_at_every_version) {
     req.client_software_version = "1.0";
     auto resp = decode<protocol::api_versions_response>(call(18, v, req), 18, v);
     EXPECT_EQ(resp.error_code, 0) << v;
-    bool produce = false, api_versions = false;
+    bool produce = false, api_versions = false, init_producer_id = false;
     for (const auto& k : resp.api_keys) {
       if (k.api_key == 0) produce = true;
       if (k.api_key == 18) {
@@ -91,10 +91,16 @@ TEST_F(dispatcher_test, api_versions_lists_the_handler_table_at_every_version) {
         EXPECT_EQ(k.min_version_, 0);
         EXPECT_EQ(k.max_version_, 4);
       }
-      EXPECT_NE(k.api_key, 22) << "InitProducerId is not served (issue 7) and must not be advertised";
+      if (k.api_key == 22) {
+        init_producer_id = true;
+        // librdkafka turns idempotence on only when InitProducerId is advertised from v0.
+        EXPECT_EQ(k.min_version_, 0);
+        EXPECT_EQ(k.max_version_, 5);
+      }
     }
     EXPECT_TRUE(produce);
     EXPECT_TRUE(api_versions);
+    EXPECT_TRUE(init_producer_id);
   }
 }
 

@@ -61,6 +61,37 @@ TEST_F(kafka_zk_test, base_paths_and_cluster_id) {
   EXPECT_EQ(s(raw->first), R"({"version":"1","id":")" + *id1 + R"("})");
 }
 
+TEST_F(kafka_zk_test, producer_id_blocks_are_claimed_in_turn_with_kafkas_json) {
+  auto s1 = open();
+  auto s2 = open();
+  kafka_zk a(*s1, clk), b(*s2, clk);
+  ASSERT_TRUE(run(io, a.ensure_base_paths()));  // /latest_producer_id_block with null data
+  auto first = run(io, a.claim_producer_id_block(3));
+  ASSERT_TRUE(first) << first.error().message();
+  EXPECT_EQ(*first, (producer_id_block{3, 0, 999}));
+  auto raw = run(io, s1->get(paths::latest_producer_id_block()));
+  ASSERT_TRUE(raw);
+  EXPECT_EQ(s(raw->first), R"({"version":1,"broker":3,"block_start":"0","block_end":"999"})");
+  // Two brokers claiming: every block once, consecutive.
+  std::vector<producer_id_block> claimed;
+  for (int i = 0; i < 3; ++i) {
+    auto x = run(io, b.claim_producer_id_block(4));
+    auto y = run(io, a.claim_producer_id_block(3));
+    ASSERT_TRUE(x && y);
+    claimed.push_back(*x);
+    claimed.push_back(*y);
+  }
+  for (size_t i = 0; i < claimed.size(); ++i) {
+    EXPECT_EQ(claimed[i].block_start, 1000 * static_cast<int64_t>(i + 1));
+    EXPECT_EQ(claimed[i].block_end, 1000 * static_cast<int64_t>(i + 1) + 999);
+  }
+  // A znode Kafka could not have written is refused, not overwritten.
+  ASSERT_TRUE(run(io, s1->set(paths::latest_producer_id_block(), bytes{'{', '}'}, -1)));
+  auto bad = run(io, a.claim_producer_id_block(3));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error(), zk_errc::bad_data);
+}
+
 TEST_F(kafka_zk_test, broker_registration_is_byte_exact_and_checked) {
   auto s1 = open();
   auto s2 = open();
