@@ -62,6 +62,21 @@ std::optional<clean_snapshot> cleaner_access::snapshot(const partition_log& log,
 
   const int64_t active_base = log._segments.rbegin()->first;
   int64_t uncleanable = std::min(active_base, high_watermark);
+  // Transactions (issue 7): nothing at or past the last stable offset is cleaned, and, until the
+  // cleaner learns to drop aborted data and carry .txnindex entries into cleaned segments, nothing
+  // from the first aborted transaction on either (cleaning it would lose the index entries that
+  // tell read_committed consumers the data is aborted, and let aborted values win over committed
+  // ones in the key map).
+  if (auto first_unstable = log.first_unstable_offset()) uncleanable = std::min(uncleanable, *first_unstable);
+  // Every segment: a transaction aborted in a later segment may have begun in an earlier one.
+  for (const auto& [base, seg] : log._segments) {
+    auto aborted = seg->aborted_txns().entries();
+    if (!aborted) {
+      uncleanable = std::min(uncleanable, base);  // unreadable: leave it to recovery
+      break;
+    }
+    for (const auto& txn : *aborted) uncleanable = std::min(uncleanable, txn.first_offset);
+  }
   if (snap.cfg.min_compaction_lag_ms > 0) {
     // The first segment holding data newer than now - min.compaction.lag.ms, and all after it, wait.
     for (auto it = log._segments.begin(); it != log._segments.end(); ++it) {
