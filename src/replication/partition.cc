@@ -260,32 +260,34 @@ append_outcome partition::append(const append_request& req) {
     records = shared_bytes(std::move(stamped));
     out.log_append_time = now;
   }
-  auto appended = _log->append(records, _state.leader_epoch);
+  append_to_log(records, log::append_origin::client, out);
+  return out;
+}
+
+void partition::append_to_log(const shared_bytes& records, log::append_origin origin, append_outcome& out) {
+  auto appended = _log->append(records, _state.leader_epoch, origin);
   if (!appended) {
     if (auto refused = producer_error(appended.error())) {
       out.error = *refused;
       out.error_message = appended.error().message();
-      return out;
+      return;
     }
     get_logger("replication")->error("append to {} failed: {}", _tp.to_string(), appended.error().message());
     out.error = error_code::kafka_storage_error;
-    return out;
+    return;
   }
   out.base_offset = appended->first_offset;
   out.last_offset = appended->last_offset;
+  out.leadership_term = _leadership_term;
+  out.log_start_offset = _log->log_start_offset();
   if (appended->duplicate) {
     // A retry of a batch already in the log: answered with its offsets (and its stamp), and for
     // acks=all it waits for the original to be replicated.
     if (out.log_append_time >= 0) out.log_append_time = appended->max_timestamp;
-    out.leadership_term = _leadership_term;
-    out.log_start_offset = _log->log_start_offset();
-    return out;
+    return;
   }
-  out.leadership_term = _leadership_term;
-  out.log_start_offset = _log->log_start_offset();
   update_high_watermark();
-  notify_waiters();
-  return out;
+  notify_waiters();  // also: a marker may have moved the last stable offset
 }
 
 append_outcome partition::write_txn_marker(const txn_marker_request& marker) {
@@ -301,24 +303,9 @@ append_outcome partition::write_txn_marker(const txn_marker_request& marker) {
   }
   const record::end_txn_marker m{.type = marker.commit ? record::control_type::commit : record::control_type::abort,
                                  .coordinator_epoch = marker.coordinator_epoch};
-  shared_bytes batch(record::build_end_txn_marker_batch(marker.producer_id, marker.producer_epoch, m, _clock.now_ms()));
-  auto appended = _log->append(batch, _state.leader_epoch, log::append_origin::coordinator);
-  if (!appended) {
-    if (auto refused = producer_error(appended.error())) {
-      out.error = *refused;
-      out.error_message = appended.error().message();
-      return out;
-    }
-    get_logger("replication")->error("marker append to {} failed: {}", _tp.to_string(), appended.error().message());
-    out.error = error_code::kafka_storage_error;
-    return out;
-  }
-  out.base_offset = appended->first_offset;
-  out.last_offset = appended->last_offset;
-  out.leadership_term = _leadership_term;
-  out.log_start_offset = _log->log_start_offset();
-  update_high_watermark();
-  notify_waiters();  // the last stable offset may have moved
+  const shared_bytes batch(
+      record::build_end_txn_marker_batch(marker.producer_id, marker.producer_epoch, m, _clock.now_ms()));
+  append_to_log(batch, log::append_origin::coordinator, out);
   return out;
 }
 

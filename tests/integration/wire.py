@@ -431,11 +431,14 @@ def decode_produce_v3(body, version=3):
 
 # ------------------------------------------------------------------------------------ ListOffsets v1
 
-def list_offsets_v1(conn, topic, partitions_ts):
-    """partitions_ts: {partition: timestamp}. Returns {partition: (error, timestamp, offset)}."""
+def _list_offsets(conn, version, topic, partitions_ts, isolation_level=0):
+    """ListOffsets v1 or v2 (v2: isolation level, throttle time). Returns {partition: (error,
+    timestamp, offset)}."""
     parts = [struct.pack(">iq", p, ts) for p, ts in sorted(partitions_ts.items())]
-    body = struct.pack(">i", -1) + array([string(topic) + array(parts)])
-    r = Reader(conn.request(API_LIST_OFFSETS, 1, body))
+    head = struct.pack(">i", -1) if version == 1 else struct.pack(">ib", -1, isolation_level)
+    r = Reader(conn.request(API_LIST_OFFSETS, version, head + array([string(topic) + array(parts)])))
+    if version >= 2:
+        r.int32()  # throttle
     out = {}
     for _ in range(r.int32()):
         r.string()
@@ -443,21 +446,16 @@ def list_offsets_v1(conn, topic, partitions_ts):
             p = r.int32()
             out[p] = (r.int16(), r.int64(), r.int64())
     return out
+
+
+def list_offsets_v1(conn, topic, partitions_ts):
+    """partitions_ts: {partition: timestamp}. Returns {partition: (error, timestamp, offset)}."""
+    return _list_offsets(conn, 1, topic, partitions_ts)
 
 
 def list_offsets_v2(conn, topic, partitions_ts, isolation_level=0):
     """ListOffsets v2 with an isolation level. Returns {partition: (error, timestamp, offset)}."""
-    parts = [struct.pack(">iq", p, ts) for p, ts in sorted(partitions_ts.items())]
-    body = struct.pack(">ib", -1, isolation_level) + array([string(topic) + array(parts)])
-    r = Reader(conn.request(API_LIST_OFFSETS, 2, body))
-    r.int32()  # throttle
-    out = {}
-    for _ in range(r.int32()):
-        r.string()
-        for _ in range(r.int32()):
-            p = r.int32()
-            out[p] = (r.int16(), r.int64(), r.int64())
-    return out
+    return _list_offsets(conn, 2, topic, partitions_ts, isolation_level)
 
 
 # ------------------------------------------------------------------------------------ WriteTxnMarkers

@@ -304,6 +304,10 @@ private:
 
   // (timestamp, offset) of the first visible record whose timestamp is >= `timestamp`.
   std::optional<std::pair<int64_t, int64_t>> find_record_by_timestamp(int64_t timestamp, int64_t visible_end) const;
+  // The leader's write half of append() and write_txn_marker(): appends validated batches with
+  // the producer checks of `origin` and fills `out` (error, offsets, leadership term); a new write
+  // (not a duplicate) moves the high watermark and wakes waiters.
+  void append_to_log(const shared_bytes& records, log::append_origin origin, append_outcome& out);
   // Leader: min LEO over maximal_isr() (ours for this replica), never backwards; other states:
   // clamped to [log start, LEO]. Notifies the waiters when it moved.
   void update_high_watermark();
