@@ -19,6 +19,7 @@
 #include "gregor/common/logger.h"
 #include "gregor/controller/controller.h"
 #include "gregor/coordinator/group_coordinator.h"
+#include "gregor/coordinator/transaction_coordinator.h"
 #include "gregor/log/fd_cache.h"
 #include "gregor/log/log_manager.h"
 #include "gregor/log/meta_properties.h"
@@ -66,6 +67,7 @@ struct running_broker {
   std::unique_ptr<group::group_coordinator> groups;
   std::unique_ptr<zk_producer_id_source> producer_id_source;
   std::unique_ptr<txn::producer_id_manager> producer_ids;
+  std::unique_ptr<txn::transaction_coordinator> txns;
   server::broker_services services;
   std::unique_ptr<server::dispatcher> dispatcher;
   std::unique_ptr<network::server> socket_server;
@@ -292,16 +294,30 @@ asio::awaitable<void> running_broker::startup() {
   groups = std::make_unique<group::group_coordinator>(io, *replicas, metadata, config, clock::system());
   producer_id_source = std::make_unique<zk_producer_id_source>(*kzk, broker_id);
   producer_ids = std::make_unique<txn::producer_id_manager>(io.get_executor(), *producer_id_source);
+  txn::transaction_coordinator_options txn_opts;
+  txn_opts.broker_id = broker_id;
+  txn_opts.inter_broker_listener = config.inter_broker_listener_name();
+  txns = std::make_unique<txn::transaction_coordinator>(io, *replicas, metadata, config, clock::system(), *producer_ids,
+                                                        std::move(txn_opts));
   auto* groups_ptr = groups.get();
-  replicas->add_leadership_listener([groups_ptr](const topic_partition& tp, bool leader, int32_t epoch) {
-    if (tp.topic != group::offsets_topic) return;
-    if (leader) {
-      groups_ptr->on_elected(tp.partition, epoch);
-    } else {
-      groups_ptr->on_resigned(tp.partition, epoch);
+  auto* txns_ptr = txns.get();
+  replicas->add_leadership_listener([groups_ptr, txns_ptr](const topic_partition& tp, bool leader, int32_t epoch) {
+    if (tp.topic == group::offsets_topic) {
+      if (leader) {
+        groups_ptr->on_elected(tp.partition, epoch);
+      } else {
+        groups_ptr->on_resigned(tp.partition, epoch);
+      }
+    } else if (tp.topic == txn::transaction_state_topic) {
+      if (leader) {
+        txns_ptr->on_elected(tp.partition, epoch);
+      } else {
+        txns_ptr->on_resigned(tp.partition, epoch);
+      }
     }
   });
   groups->start();
+  txns->start();
 
   controller::controller_options copts;
   copts.broker_id = broker_id;
@@ -326,6 +342,7 @@ asio::awaitable<void> running_broker::startup() {
   services.logs = logs.get();
   services.groups = groups.get();
   services.producer_ids = producer_ids.get();
+  services.txns = txns.get();
   services.clk = &clock::system();
   dispatcher = std::make_unique<server::dispatcher>(services);
 
@@ -396,6 +413,7 @@ asio::awaitable<void> running_broker::shutdown() {
     socket_server->stop_accepting();
     // Members waiting in JoinGroup/SyncGroup get NOT_COORDINATOR now rather than holding the drain.
     if (groups) co_await groups->shutdown();
+    if (txns) co_await txns->shutdown();
     co_await socket_server->drain_and_close(std::chrono::seconds(30));
   }
   if (controller) co_await controller->shutdown();

@@ -17,7 +17,7 @@ controller::impl::impl(asio::io_context& io, zk::kafka_zk& zk, controller_option
   : _strand(asio::make_strand(io)),
     _zk(zk),
     _opts(std::move(opts)),
-    _channels(_strand, _opts.request_timeout),
+    _channels(_strand, _opts.request_timeout, "controller"),
     _retry_timer(_strand),
     _idle(_strand),
     _rebalance_timer(_strand),

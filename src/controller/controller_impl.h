@@ -40,7 +40,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "channel_manager.h"
+#include "gregor/network/channel_manager.h"
 #include "controller_context.h"
 #include "events.h"
 #include "gregor/controller/controller.h"
@@ -83,7 +83,7 @@ struct controller::impl : std::enable_shared_from_this<impl> {
   strand _strand;
   zk::kafka_zk& _zk;
   controller_options _opts;
-  channel_manager _channels;
+  network::channel_manager _channels;
   asio::steady_timer _retry_timer;
   asio::steady_timer _idle;  // cancelled whenever the event loop goes idle (shutdown waits on it)
   asio::steady_timer _rebalance_timer;

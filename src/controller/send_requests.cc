@@ -133,7 +133,7 @@ void controller::impl::send_batch() {
         _state_log->debug("{}LeaderAndIsr to broker {}: partition {} {} replicas [{}]", state_prefix(), broker,
                           u.tp.to_string(), describe(u.state, u.zk_version), fmt::join(u.replicas, ","));
       }
-      outbound_request req;
+      network::outbound_request req;
       req.api_key = leader_and_isr_key;
       req.api_version = leader_and_isr_version;
       req.frame = build_leader_and_isr(envelope_for(broker), f.leader_and_isr, _ctx.live_brokers,
@@ -147,7 +147,7 @@ void controller::impl::send_batch() {
       }
       _state_log->info("{}Sending UpdateMetadata request to broker {} for {} partitions", state_prefix(), broker,
                        updates.size());
-      outbound_request req;
+      network::outbound_request req;
       req.api_key = update_metadata_key;
       req.api_version = update_metadata_version;
       req.frame = build_update_metadata(envelope_for(broker), updates, _ctx.live_brokers);
@@ -160,7 +160,7 @@ void controller::impl::send_batch() {
       }
       _state_log->info("{}Sending StopReplica request for {} replicas to broker {} ({} with deletion)", state_prefix(),
                        f.stop_replica.size(), broker, deleting.size());
-      outbound_request req;
+      network::outbound_request req;
       req.api_key = stop_replica_key;
       req.api_version = stop_replica_version;
       req.frame = build_stop_replica(envelope_for(broker), f.stop_replica);

@@ -43,6 +43,9 @@ handler_table build_table() {
   register_offset_for_leader_epoch(t);
   register_write_txn_markers(t);
   register_init_producer_id(t);
+  register_add_partitions_to_txn(t);
+  register_add_offsets_to_txn(t);
+  register_end_txn(t);
   return t;
 }
 

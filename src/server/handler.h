@@ -144,5 +144,8 @@ void register_list_partition_reassignments(handler_table&);
 void register_offset_for_leader_epoch(handler_table&);
 void register_write_txn_markers(handler_table&);
 void register_init_producer_id(handler_table&);
+void register_add_partitions_to_txn(handler_table&);
+void register_add_offsets_to_txn(handler_table&);
+void register_end_txn(handler_table&);
 
 } // namespace gregor::server

@@ -77,6 +77,12 @@ asio::awaitable<admin_result> create_topic(broker_services& svc, new_topic t, bo
     if (partitions <= 0) co_return fail(error_code::invalid_partitions, "Number of partitions must be larger than 0.");
     if (rf <= 0) co_return fail(error_code::invalid_replication_factor, "Replication factor must be larger than 0.");
     if (rf > static_cast<int32_t>(brokers.size())) {
+      // Our broker list is the controller's last UpdateMetadata, which lags ZooKeeper right after a
+      // start; Kafka checks the topic's znode before the broker count can matter (a client asking
+      // for an existing topic then must hear TOPIC_ALREADY_EXISTS / retry, not a fatal error).
+      if (auto existing = co_await svc.zk->get_topic_assignment(t.name); existing && existing->has_value()) {
+        co_return fail(error_code::topic_already_exists, "Topic '" + t.name + "' already exists.");
+      }
       co_return fail(error_code::invalid_replication_factor,
                      "Replication factor: " + std::to_string(rf) + " larger than available brokers: " +
                          std::to_string(brokers.size()) + ".");

@@ -16,10 +16,15 @@ EXPECTED_APIS = {
     18: (0, 4),   # ApiVersions
     19: (0, 7),   # CreateTopics
     20: (0, 6),   # DeleteTopics
+    22: (0, 5),   # InitProducerId (min 0: librdkafka's idempotence gate)
+    24: (0, 3),   # AddPartitionsToTxn
+    25: (0, 4),   # AddOffsetsToTxn
+    26: (0, 4),   # EndTxn
+    27: (0, 1),   # WriteTxnMarkers
     32: (0, 4),   # DescribeConfigs
 }
 # Kafka 3.9's highest versions: advertising more than a real broker would mislead clients.
-KAFKA_MAX = {0: 11, 1: 17, 2: 9, 3: 12, 18: 4, 19: 7, 20: 6, 32: 4}
+KAFKA_MAX = {0: 11, 1: 17, 2: 9, 3: 12, 18: 4, 19: 7, 20: 6, 22: 5, 24: 5, 25: 4, 26: 4, 27: 1, 32: 4}
 
 
 def _check_listing(resp):

@@ -60,6 +60,26 @@ def test_first_lookup_creates_the_offsets_topic_with_the_broker_settings(broker_
     clients._wait(lambda: len(_leaders(b.bootstrap)) == 7, 30, "7 offsets partitions with leaders")
 
 
+def test_first_transactional_lookup_creates_the_transaction_state_topic(broker_factory, zk):
+    b = broker_factory(extra_props={"transaction.state.log.num.partitions": 5,
+                                    "transaction.state.log.segment.bytes": 2097152})
+    assert not zk.exists("/brokers/topics/__transaction_state")
+    [first] = _find(b.bootstrap, 1, "tx-create", key_type=1)
+    assert first["error_code"] == wire.ERR_COORDINATOR_NOT_AVAILABLE
+
+    def probe():
+        [r] = _find(b.bootstrap, 3, "tx-create", key_type=1)
+        return r if r["error_code"] == wire.ERR_NONE else None
+    found = clients._wait(probe, 60, "a transaction coordinator")
+    assert (found["node_id"], found["host"], found["port"]) == (0, "127.0.0.1", b.port)
+    topic = json.loads(zk.get("/brokers/topics/__transaction_state"))
+    assert sorted(int(p) for p in topic["partitions"]) == list(range(5))
+    configs = json.loads(zk.get("/config/topics/__transaction_state"))
+    assert configs["config"] == {"cleanup.policy": "compact", "compression.type": "uncompressed",
+                                 "min.insync.replicas": "1", "segment.bytes": "2097152",
+                                 "unclean.leader.election.enable": "false"}
+
+
 def test_every_version_and_batched_keys(broker):
     _wait_found(broker.bootstrap, "warmup")
     me = {"error_code": 0, "node_id": 0, "host": "127.0.0.1", "port": broker.port}
@@ -78,11 +98,16 @@ def test_every_version_and_batched_keys(broker):
 
 def test_key_types(broker):
     _wait_found(broker.bootstrap, "warmup")
-    # Transactions (issue 7): no coordinator yet.
+    # Transactions: the first lookup creates __transaction_state, then the coordinator is found.
     [r] = _find(broker.bootstrap, 1, "txn-1", key_type=1)
     assert (r["error_code"], r["error_message"], r["node_id"]) == (wire.ERR_COORDINATOR_NOT_AVAILABLE,
                                                                    MSG_NOT_AVAILABLE, -1)
-    assert [x["error_code"] for x in _find(broker.bootstrap, 4, ["t1", "t2"], key_type=1)] == [15, 15]
+
+    def txn_found():
+        out = _find(broker.bootstrap, 4, ["t1", "t2"], key_type=1)
+        return out if all(x["error_code"] == wire.ERR_NONE for x in out) else None
+    out = clients._wait(txn_found, 60, "transaction coordinators")
+    assert [(x["key"], x["node_id"], x["port"]) for x in out] == [("t1", 0, broker.port), ("t2", 0, broker.port)]
     # Share groups (KIP-932): unknown before v6, no share coordinator on a ZooKeeper broker.
     [r] = _find(broker.bootstrap, 3, "s", key_type=2)
     assert (r["error_code"], r["error_message"], r["node_id"], r["port"]) == (wire.ERR_INVALID_REQUEST,
@@ -158,7 +183,7 @@ def test_concurrent_first_lookups(broker, zk):
     assert seen <= {0, wire.ERR_COORDINATOR_NOT_AVAILABLE}, seen
     topic = json.loads(zk.get(f"/brokers/topics/{OFFSETS}"))
     assert len(topic["partitions"]) == 50
-    assert "cannot create the offsets topic" not in broker.log_text()
+    assert "cannot create the internal topic" not in broker.log_text()
 
 
 @pytest.mark.parametrize("version", [0, 3, 4])

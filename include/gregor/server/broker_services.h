@@ -33,6 +33,7 @@ class group_coordinator;
 }
 namespace gregor::txn {
 class producer_id_manager;
+class transaction_coordinator;
 }
 
 namespace gregor::server {
@@ -48,6 +49,7 @@ struct broker_services {
   log::log_manager* logs = nullptr;
   group::group_coordinator* groups = nullptr;
   txn::producer_id_manager* producer_ids = nullptr;
+  txn::transaction_coordinator* txns = nullptr;
   clock* clk = nullptr;
   // czxid of our /brokers/ids/<id> registration (changes when the session is re-established).
   std::atomic<int64_t> broker_epoch{-1};

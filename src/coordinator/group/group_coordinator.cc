@@ -16,8 +16,9 @@
 #include "coordinator_impl.h"
 #include "gregor/common/logger.h"
 #include "gregor/common/uuid.h"
+#include "../coordinator_log.h"
+#include "../on_strand.h"
 #include "gregor/record/batch_header.h"
-#include "gregor/record/record.h"
 
 namespace gregor::group {
 
@@ -44,10 +45,7 @@ asio::awaitable<T> await_reply(group_coordinator::impl::strand_type strand, Star
                                                                                   asio::use_awaitable);
 }
 
-template <typename T>
-asio::awaitable<T> on_strand(group_coordinator::impl::strand_type strand, asio::awaitable<T> task) {
-  co_return co_await asio::co_spawn(strand, std::move(task), asio::use_awaitable);
-}
+using coordinator_detail::on_strand;
 
 } // namespace
 
@@ -133,72 +131,33 @@ asio::awaitable<void> group_coordinator::impl::load(std::shared_ptr<impl> self, 
   (void)self;
   topic_partition tp{offsets_topic, partition};
   offsets_replay replay;
-  int64_t offset = 0;
-  bool first = true;
-  size_t records = 0;
   auto started = mono_ms();
-  for (;;) {
+  auto still_ours = [this, partition, epoch] {
     auto it = _shards.find(partition);
-    if (_stopped || it == _shards.end() || it->second.epoch != epoch) co_return;  // resigned meanwhile
-    replication::read_request rr;
-    rr.offset = offset;
-    rr.max_bytes = std::max(_config.offsets_load_buffer_size(), 1024);
-    rr.min_one_batch = true;
-    rr.to_log_end = true;
-    auto out = co_await _replicas.read(tp, rr);
-    if (out.error == error_code::offset_out_of_range && first) {
-      // Our first guess (0) is below the log start: begin there.
-      auto start = co_await _replicas.list_offset(tp, -2, -1, false);
-      if (start.error == error_code::none && start.offset > offset) {
-        offset = start.offset;
-        first = false;
-        continue;
-      }
-    }
-    first = false;
-    if (out.error != error_code::none) {
-      logger()->error("cannot load {}: {} at offset {}; groups of this partition stay unavailable",
-                      tp.to_string(), protocol::error_name(out.error), offset);
-      co_return;
-    }
-    if (out.records.empty()) break;
-    bytes blob = out.records.linearize();
-    int64_t next = offset;
-    for (bytes_view batch : record::split_batches(blob)) {
-      const auto header = record::parse_batch_header(batch);
-      if (header && header->is_control()) {
-        // A transaction marker: its key (version 0, type) would parse as an offset-commit key.
-        // TODO(issue 7, TxnOffsetCommit): complete or drop the producer's pending offsets here.
-        next = std::max(next, header->last_offset() + 1);
-        continue;
-      }
-      auto decoded = record::decode_records(batch);
-      if (!decoded) {
-        logger()->error("{}: undecodable batch at offset {} ({}); skipped", tp.to_string(), next,
-                        decoded.error().message());
-      } else {
-        for (const auto& r : *decoded) {
-          std::optional<bytes_view> key;
-          std::optional<bytes_view> value;
-          if (r.key) key = bytes_view(*r.key);
-          if (r.value) value = bytes_view(*r.value);
-          replay.apply(key, value);
-          ++records;
-        }
-      }
-      if (header) next = std::max(next, header->last_offset() + 1);
-    }
-    if (next <= offset) break;  // nothing whole came back (cannot happen with min_one_batch)
-    offset = next;
+    return !_stopped && it != _shards.end() && it->second.epoch == epoch;
+  };
+  coordinator_log::replay_visitor visitor;
+  visitor.still_wanted = still_ours;
+  visitor.on_record = [&replay](const record::batch_header&, std::optional<bytes_view> key,
+                                std::optional<bytes_view> value) { replay.apply(key, value); };
+  // Transaction markers are skipped: their key (version 0, type) would parse as an offset-commit key.
+  // TODO(issue 7, TxnOffsetCommit): complete or drop the producer's pending offsets here.
+  auto replayed = co_await coordinator_log::replay_partition(_replicas, tp, _config.offsets_load_buffer_size(), visitor);
+  if (replayed.abandoned || !still_ours()) co_return;  // resigned meanwhile
+  if (replayed.error != error_code::none) {
+    logger()->error("cannot load {}: {}; groups of this partition stay unavailable", tp.to_string(),
+                    protocol::error_name(replayed.error));
+    co_return;
   }
-  auto it = _shards.find(partition);
-  if (_stopped || it == _shards.end() || it->second.epoch != epoch) co_return;
+  if (replayed.undecodable_batches != 0) {
+    logger()->error("{}: skipped {} undecodable batches", tp.to_string(), replayed.undecodable_batches);
+  }
   if (replay.skipped() != 0) logger()->warn("{}: skipped {} undecodable records", tp.to_string(), replay.skipped());
   auto state = replay.take();
   size_t groups = state.groups.size();
   install(partition, std::move(state));
-  it->second.status = shard_status::loaded;
-  logger()->info("loaded {}: {} records, {} groups with metadata, in {} ms", tp.to_string(), records, groups,
+  _shards.find(partition)->second.status = shard_status::loaded;
+  logger()->info("loaded {}: {} records, {} groups with metadata, in {} ms", tp.to_string(), replayed.records, groups,
                  mono_ms() - started);
 }
 

@@ -8,10 +8,10 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "../coordinator_log.h"
 #include "coordinator_impl.h"
 #include "gregor/common/logger.h"
 #include "gregor/compression/codec.h"
-#include "gregor/record/batch_builder.h"
 
 namespace gregor::group {
 
@@ -87,35 +87,19 @@ asio::awaitable<error_code> group_coordinator::impl::append(int32_t partition, r
   if (records.empty()) co_return error_code::none;
   auto shard = _shards.find(partition);
   if (shard == _shards.end()) co_return error_code::not_coordinator;
-  auto codec = compression::codec_from_id(_config.offsets_topic_compression_codec()).value_or(compression::codec::none);
-  record::batch_builder builder(codec);
-  int64_t ts = now_ms();
-  for (const auto& [key, value] : records) {
-    std::optional<bytes_view> v;
-    if (value) v = bytes_view(*value);
-    builder.add(ts, bytes_view(key), v);
-  }
-  replication::append_request req;
-  req.records = shared_bytes(builder.build());
-  req.produce_version = 9;
-  req.acks = _config.offsets_commit_required_acks();
-  const int16_t req_acks = req.acks;
+  // offsets.commit.required.acks=-1 (Kafka's default): answer only once the ISR has the write, as a
+  // produce with acks=all would be, within offsets.commit.timeout.ms.
+  coordinator_log::append_options options;
+  options.codec = compression::codec_from_id(_config.offsets_topic_compression_codec()).value_or(compression::codec::none);
+  options.acks = _config.offsets_commit_required_acks();
+  options.timeout = std::chrono::milliseconds(_config.offsets_commit_timeout_ms());
+  options.timestamp_ms = now_ms();
   topic_partition tp{offsets_topic, partition};
-  auto out = co_await _replicas.append(tp, std::move(req));
-  error_code e = out.error;
-  if (e == error_code::none && req_acks == -1) {
-    // offsets.commit.required.acks=-1 (Kafka's default): answer only once the ISR has the write,
-    // as a produce with acks=all would be, within offsets.commit.timeout.ms.
-    auto timeout = std::chrono::milliseconds(_config.offsets_commit_timeout_ms());
-    std::vector<replication::replication_wait> write{{tp, out.last_offset + 1, out.leadership_term}};
-    auto replicated = _replicas.await_replication(std::move(write), timeout);  // named: GCC 12 and co_await
-    auto outcomes = co_await std::move(replicated);
-    e = outcomes.front();
+  auto out = co_await coordinator_log::append_records(_replicas, tp, records, options);
+  if (out.error != error_code::none) {
+    logger()->warn("append to {} failed: {} {}", tp.to_string(), protocol::error_name(out.error), out.message);
   }
-  if (e != error_code::none) {
-    logger()->warn("append to {} failed: {} {}", tp.to_string(), protocol::error_name(e), out.error_message);
-  }
-  co_return coordinator_error(e);
+  co_return coordinator_error(out.error);
 }
 
 asio::awaitable<error_code> group_coordinator::impl::store_group(const group& g,

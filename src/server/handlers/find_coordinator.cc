@@ -1,15 +1,17 @@
 // FindCoordinator (key 10, v0-6): the broker leading the __consumer_offsets partition of a group
-// (Kafka's KafkaApis.getCoordinator). The first lookup creates the topic and, as on Kafka, is
-// answered COORDINATOR_NOT_AVAILABLE: clients retry until the partition has a live leader.
+// (key type 0), or the __transaction_state partition of a transactional id (key type 1; Kafka's
+// KafkaApis.getCoordinator). The first lookup creates the topic and, as on Kafka, is answered
+// COORDINATOR_NOT_AVAILABLE: clients retry until the partition has a live leader.
 // v4+ batches keys (one answer per key, never a request-level error except for an unknown key
 // type); v0-3 answer one key, and any error comes in Kafka's error-response shape (node -1,
 // host "", port -1, the error's default message).
 
 #include "gregor/coordinator/group_coordinator.h"
+#include "gregor/coordinator/transaction_coordinator.h"
 #include "gregor/metadata/metadata_cache.h"
 #include "gregor/protocol/messages/find_coordinator.h"
 #include "handler.h"
-#include "offsets_topic.h"
+#include "internal_topics.h"
 
 namespace gregor::server {
 namespace {
@@ -57,9 +59,10 @@ coordinator_node unavailable(error_code e) {
   return n;
 }
 
-// The leader of `partition` of __consumer_offsets on `listener`, or COORDINATOR_NOT_AVAILABLE.
-coordinator_node leader_of(const metadata::cluster_snapshot& snap, int32_t partition, const std::string& listener) {
-  const auto* p = snap.find_partition(group::offsets_topic, partition);
+// The leader of `partition` of `topic` on `listener`, or COORDINATOR_NOT_AVAILABLE.
+coordinator_node leader_of(const metadata::cluster_snapshot& snap, const std::string& topic, int32_t partition,
+                           const std::string& listener) {
+  const auto* p = snap.find_partition(topic, partition);
   if (p == nullptr || p->leader < 0) return unavailable(error_code::coordinator_not_available);
   auto b = snap.brokers.find(p->leader);
   if (b == snap.brokers.end()) return unavailable(error_code::coordinator_not_available);
@@ -78,22 +81,29 @@ asio::awaitable<coordinator_node> lookup(request_context& ctx, int8_t key_type, 
   if (key_type == key_type_share && ctx.version() < first_share_version) {
     co_return unavailable(error_code::invalid_request);
   }
-  if (key_type == key_type_transaction || key_type == key_type_share) {
-    // TODO(issue 7): the transaction coordinator (__transaction_state). Share groups (KIP-932) do
-    // not exist on a ZooKeeper broker; Kafka 3.9 answers the same.
+  if (key_type == key_type_share) {
+    // Share groups (KIP-932) do not exist on a ZooKeeper broker; Kafka 3.9 answers the same.
     co_return unavailable(error_code::coordinator_not_available);
   }
-  if (svc.groups == nullptr) co_return unavailable(error_code::coordinator_not_available);
-  const int32_t partition = svc.groups->partition_for(key);
+  const bool transactional = key_type == key_type_transaction;
+  if (transactional ? svc.txns == nullptr : svc.groups == nullptr) {
+    co_return unavailable(error_code::coordinator_not_available);
+  }
+  const std::string topic = transactional ? txn::transaction_state_topic : group::offsets_topic;
+  const int32_t partition = transactional ? svc.txns->partition_for(key) : svc.groups->partition_for(key);
   auto snap = svc.metadata->snapshot();
-  if (snap->find_topic(group::offsets_topic) == nullptr) {
+  if (snap->find_topic(topic) == nullptr) {
     if (!creation_tried) {
       creation_tried = true;
-      co_await create_offsets_topic(svc);
+      if (transactional) {
+        co_await create_transaction_state_topic(svc);
+      } else {
+        co_await create_offsets_topic(svc);
+      }
     }
     co_return unavailable(error_code::coordinator_not_available);
   }
-  co_return leader_of(*snap, partition, ctx.connection.listener_name);
+  co_return leader_of(*snap, topic, partition, ctx.connection.listener_name);
 }
 
 struct find_coordinator_handler {

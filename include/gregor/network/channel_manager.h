@@ -1,9 +1,11 @@
 #pragma once
-// channel_manager: the controller's connection to each live broker (Kafka's
-// ControllerChannelManager). One queue per broker; requests to a broker are sent one at a time,
-// in order, and retried (with reconnects) until sent or the broker is removed.
+// channel_manager: a broker's outbound connections to other brokers, one queue per destination
+// (Kafka's ControllerChannelManager; the transaction coordinator's marker sender uses one, too).
+// Requests to a broker are sent one at a time, in order, and retried (with reconnects) until a
+// response arrives or the broker is removed. A request gets exactly one on_response call, with the
+// response frame, unless the broker is removed first (then none).
 //
-// Threading: everything runs on the controller's strand, including response callbacks.
+// Threading: everything runs on the owner's strand, including response callbacks.
 
 #include <chrono>
 #include <cstdint>
@@ -21,7 +23,7 @@
 #include "gregor/common/result.h"
 #include "gregor/network/client_connection.h"
 
-namespace gregor::controller {
+namespace gregor::network {
 
 struct outbound_request {
   int16_t api_key = 0;
@@ -34,7 +36,8 @@ class channel_manager {
 public:
   using strand = boost::asio::strand<boost::asio::io_context::executor_type>;
 
-  channel_manager(strand ex, std::chrono::milliseconds request_timeout);
+  // `owner` names the user in log lines ("controller", "transaction-marker-sender").
+  channel_manager(strand ex, std::chrono::milliseconds request_timeout, std::string owner);
   ~channel_manager();
 
   void add_broker(int32_t id, std::string host, uint16_t port);
@@ -47,11 +50,13 @@ public:
 
 private:
   struct channel;
-  static boost::asio::awaitable<void> run(std::shared_ptr<channel> ch, std::chrono::milliseconds timeout);
+  static boost::asio::awaitable<void> run(std::shared_ptr<channel> ch, std::chrono::milliseconds timeout,
+                                          std::string owner);
 
   strand _strand;
   std::chrono::milliseconds _timeout;
+  std::string _owner;
   std::map<int32_t, std::shared_ptr<channel>> _channels;
 };
 
-} // namespace gregor::controller
+} // namespace gregor::network

@@ -1,4 +1,4 @@
-#include "channel_manager.h"
+#include "gregor/network/channel_manager.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -7,7 +7,7 @@
 
 #include "gregor/common/logger.h"
 
-namespace gregor::controller {
+namespace gregor::network {
 
 namespace asio = boost::asio;
 
@@ -24,8 +24,8 @@ struct channel_manager::channel {
   bool stopped = false;
 };
 
-channel_manager::channel_manager(strand ex, std::chrono::milliseconds request_timeout)
-  : _strand(std::move(ex)), _timeout(request_timeout) {}
+channel_manager::channel_manager(strand ex, std::chrono::milliseconds request_timeout, std::string owner)
+  : _strand(std::move(ex)), _timeout(request_timeout), _owner(std::move(owner)) {}
 
 channel_manager::~channel_manager() { stop_all(); }
 
@@ -33,7 +33,7 @@ void channel_manager::add_broker(int32_t id, std::string host, uint16_t port) {
   if (_channels.count(id) > 0) return;
   auto ch = std::make_shared<channel>(_strand, id, std::move(host), port);
   _channels[id] = ch;
-  asio::co_spawn(_strand, run(ch, _timeout), asio::detached);
+  asio::co_spawn(_strand, run(ch, _timeout, _owner), asio::detached);
 }
 
 void channel_manager::remove_broker(int32_t id) {
@@ -64,8 +64,9 @@ void channel_manager::stop_all() {
   while (!_channels.empty()) remove_broker(_channels.begin()->first);
 }
 
-asio::awaitable<void> channel_manager::run(std::shared_ptr<channel> ch, std::chrono::milliseconds timeout) {
-  auto log = get_logger("controller");
+asio::awaitable<void> channel_manager::run(std::shared_ptr<channel> ch, std::chrono::milliseconds timeout,
+                                           std::string owner) {
+  auto log = get_logger(owner);
   auto backoff = std::chrono::milliseconds(100);
   while (!ch->stopped) {
     if (ch->queue.empty()) {
@@ -74,10 +75,10 @@ asio::awaitable<void> channel_manager::run(std::shared_ptr<channel> ch, std::chr
       continue;
     }
     if (!ch->connection || !ch->connection->is_open()) {
-      auto conn = co_await network::client_connection::connect(ch->executor, ch->host, ch->port, timeout);
+      auto conn = co_await client_connection::connect(ch->executor, ch->host, ch->port, timeout);
       if (ch->stopped) break;
       if (!conn) {
-        log->warn("controller cannot reach broker {} at {}:{}: {}; retrying", ch->id, ch->host, ch->port,
+        log->warn("{} cannot reach broker {} at {}:{}: {}; retrying", owner, ch->id, ch->host, ch->port,
                   conn.error().message());
         ch->wakeup.expires_after(backoff);
         co_await ch->wakeup.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -91,7 +92,7 @@ asio::awaitable<void> channel_manager::run(std::shared_ptr<channel> ch, std::chr
     auto response = co_await ch->connection->round_trip(std::move(frame), timeout);
     if (ch->stopped) break;
     if (!response) {
-      log->warn("controller request to broker {} failed: {}; retrying", ch->id, response.error().message());
+      log->warn("{} request to broker {} failed: {}; retrying", owner, ch->id, response.error().message());
       ch->connection.reset();
       continue;
     }
@@ -101,4 +102,4 @@ asio::awaitable<void> channel_manager::run(std::shared_ptr<channel> ch, std::chr
   }
 }
 
-} // namespace gregor::controller
+} // namespace gregor::network
