@@ -21,7 +21,12 @@ asio::awaitable<append_written> append_records(replication::replica_manager& rep
     if (value) v = bytes_view(*value);
     builder.add(options.timestamp_ms, bytes_view(key), v);
   }
+  if (options.producer_id >= 0) {
+    builder.set_producer(options.producer_id, options.producer_epoch, 0);
+    builder.set_transactional(true);
+  }
   replication::append_request req;
+  req.coordinator_origin = options.producer_id >= 0;
   req.records = shared_bytes(builder.build());
   req.produce_version = 9;
   req.acks = options.acks;

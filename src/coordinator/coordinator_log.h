@@ -38,6 +38,10 @@ struct append_options {
   // With acks = -1: how long to wait for the ISR (then REQUEST_TIMED_OUT).
   std::chrono::milliseconds timeout{30000};
   int64_t timestamp_ms = 0;  // every record's CreateTime
+  // A transactional batch of this producer (TxnOffsetCommit), appended with the coordinator's
+  // origin: epoch checked, sequence (0) not. -1: a plain batch.
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
 };
 
 struct append_written {
@@ -46,8 +50,7 @@ struct append_written {
   int64_t last_offset = -1;
 };
 
-// Appends `records` to `tp` as one batch (a plain, non-transactional batch) and, with acks = -1,
-// waits until the ISR has it.
+// Appends `records` to `tp` as one batch and, with acks = -1, waits until the ISR has it.
 boost::asio::awaitable<append_written> append_records(replication::replica_manager& replicas, topic_partition tp,
                                                       const record_list& records, append_options options);
 

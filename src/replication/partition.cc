@@ -260,7 +260,7 @@ append_outcome partition::append(const append_request& req) {
     records = shared_bytes(std::move(stamped));
     out.log_append_time = now;
   }
-  append_to_log(records, log::append_origin::client, out);
+  append_to_log(records, req.coordinator_origin ? log::append_origin::coordinator : log::append_origin::client, out);
   return out;
 }
 

@@ -46,6 +46,7 @@ handler_table build_table() {
   register_add_partitions_to_txn(t);
   register_add_offsets_to_txn(t);
   register_end_txn(t);
+  register_txn_offset_commit(t);
   return t;
 }
 

@@ -147,5 +147,6 @@ void register_init_producer_id(handler_table&);
 void register_add_partitions_to_txn(handler_table&);
 void register_add_offsets_to_txn(handler_table&);
 void register_end_txn(handler_table&);
+void register_txn_offset_commit(handler_table&);
 
 } // namespace gregor::server

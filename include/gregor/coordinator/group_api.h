@@ -114,6 +114,18 @@ struct offset_commit_request {
 // One error per request partition, in request order.
 using offset_commit_result = std::vector<error_code>;
 
+// TxnOffsetCommit: offsets committed inside a producer's transaction (sendOffsetsToTransaction).
+struct txn_offset_commit_request {
+  std::string transactional_id;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  std::string group_id;
+  int32_t generation_id = -1;  // v3+; -1: not checked
+  std::string member_id;       // v3+; "": not checked
+  std::optional<std::string> group_instance_id;
+  std::vector<offset_commit_partition> partitions;
+};
+
 struct offset_fetch_partition {
   topic_partition tp;
   int64_t offset = -1;

@@ -72,6 +72,13 @@ public:
   boost::asio::awaitable<leave_group_result> leave_group(std::string group_id, std::vector<leave_member> members);
 
   boost::asio::awaitable<offset_commit_result> commit_offsets(offset_commit_request request);
+  // TxnOffsetCommit: written to the group's partition in the producer's transaction; the offsets
+  // become visible (OffsetFetch) when the transaction commits, and are dropped if it aborts.
+  boost::asio::awaitable<offset_commit_result> commit_txn_offsets(txn_offset_commit_request request);
+  // A transaction marker was written to these __consumer_offsets partitions (WriteTxnMarkers):
+  // the producer's pending offsets there are committed or dropped (Kafka's
+  // scheduleHandleTxnCompletion).
+  void on_transaction_completed(int64_t producer_id, std::vector<int32_t> partitions, bool commit);
   boost::asio::awaitable<offset_fetch_result> fetch_offsets(offset_fetch_request request);
   // OffsetDelete: removes committed offsets of partitions the group is not subscribed to
   // (GROUP_SUBSCRIBED_TO_TOPIC for consumer groups still reading them).

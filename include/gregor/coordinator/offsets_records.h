@@ -89,6 +89,8 @@ result<stored_group> decode_group_metadata_value(bytes_view value);     // v0-v4
 struct replayed_partition {
   std::map<std::string, stored_group> groups;
   std::map<std::string, std::map<topic_partition, committed_offset>> offsets;
+  // Offsets of transactions with no marker yet: producer id -> group -> partition -> offset.
+  std::map<int64_t, std::map<std::string, std::map<topic_partition, committed_offset>>> pending_txn_offsets;
 };
 
 class offsets_replay {
@@ -96,6 +98,11 @@ public:
   // Applies one record (key and value as stored; nullopt value = tombstone). Undecodable records
   // are counted and skipped (Kafka fails the load instead; we keep serving the rest).
   void apply(std::optional<bytes_view> key, std::optional<bytes_view> value);
+  // A record of a transactional batch (TxnOffsetCommit) of `producer_id`: held until the
+  // producer's marker.
+  void apply_transactional(int64_t producer_id, std::optional<bytes_view> key, std::optional<bytes_view> value);
+  // The producer's COMMIT (its pending offsets become committed) or ABORT (dropped) marker.
+  void complete_transaction(int64_t producer_id, bool commit);
   size_t skipped() const { return _skipped; }
   replayed_partition take() { return std::move(_state); }
 

@@ -62,6 +62,9 @@ struct append_request {
   shared_bytes records;
   int16_t produce_version = 0;  // v3+ carries exactly one batch
   int16_t acks = 1;
+  // The group coordinator's own transactional offset commits (Kafka's AppendOrigin.COORDINATOR):
+  // the producer's epoch is checked, its sequence numbers are not.
+  bool coordinator_origin = false;
 };
 
 struct append_outcome {

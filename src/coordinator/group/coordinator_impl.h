@@ -101,6 +101,9 @@ public:
 
   // --- offsets and admin (offsets.cc) ---
   asio::awaitable<offset_commit_result> commit(std::shared_ptr<impl> self, offset_commit_request req);
+  // --- transactional offsets (txn_offsets.cc) ---
+  asio::awaitable<offset_commit_result> txn_commit(std::shared_ptr<impl> self, txn_offset_commit_request req);
+  void complete_txn(int64_t producer_id, const std::vector<int32_t>& partitions, bool commit);
   offset_fetch_result fetch(const offset_fetch_request& req);
   asio::awaitable<offset_delete_result> delete_offsets(std::shared_ptr<impl> self, std::string group_id,
                                                        std::vector<topic_partition> partitions);
@@ -113,7 +116,9 @@ public:
   void schedule_retention();
   // Appends one batch of (key, value) records to offsets partition `partition` and maps the
   // outcome to the coordinator's error codes (Kafka's GroupMetadataManager mapping).
-  asio::awaitable<error_code> append(int32_t partition, std::vector<std::pair<bytes, std::optional<bytes>>> records);
+  // With a producer id: one transactional batch of that producer (TxnOffsetCommit).
+  asio::awaitable<error_code> append(int32_t partition, std::vector<std::pair<bytes, std::optional<bytes>>> records,
+                                     int64_t producer_id = -1, int16_t producer_epoch = -1);
   // Writes the group's metadata (GroupMetadataValue v3) with `assignments` for the members.
   asio::awaitable<error_code> store_group(const group& g, const std::map<std::string, bytes>& assignments);
 

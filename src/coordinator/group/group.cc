@@ -209,4 +209,20 @@ stored_group group::to_stored(const std::map<std::string, bytes>& assignments) c
   return out;
 }
 
+bool group::has_pending_txn_offset(const topic_partition& tp) const {
+  for (const auto& [producer, pending] : pending_txn_offsets) {
+    if (pending.count(tp) != 0) return true;
+  }
+  return false;
+}
+
+void group::complete_txn_offsets(int64_t producer_id, bool commit) {
+  auto it = pending_txn_offsets.find(producer_id);
+  if (it == pending_txn_offsets.end()) return;
+  if (commit) {
+    for (auto& [tp, o] : it->second) offsets[tp] = std::move(o);
+  }
+  pending_txn_offsets.erase(it);
+}
+
 } // namespace gregor::group

@@ -79,6 +79,9 @@ struct group {
   std::map<std::string, std::string> static_members;  // instance id -> member id
   std::set<std::string> pending_sync;  // members that still owe a SyncGroup after a join completed
   std::map<topic_partition, committed_offset> offsets;
+  // TxnOffsetCommit: offsets written in a producer's open transaction, by producer id. They become
+  // committed when that producer's COMMIT marker reaches the group's partition; ABORT drops them.
+  std::map<int64_t, std::map<topic_partition, committed_offset>> pending_txn_offsets;
   int pending_writes = 0;  // appends in flight for this group
 
   // Rebalance timing (monotonic ms; 0 = not armed).
@@ -90,6 +93,12 @@ struct group {
 
   bool is(group_state s) const { return state == s; }
   bool has(const std::string& member_id) const { return members.count(member_id) != 0; }
+  // Committed offsets or offsets pending in a transaction (Kafka's hasOffsets): such a group is
+  // never forgotten as Dead.
+  bool has_offsets() const { return !offsets.empty() || !pending_txn_offsets.empty(); }
+  bool has_pending_txn_offset(const topic_partition& tp) const;
+  // A producer's transaction ended: its pending offsets become committed, or are dropped.
+  void complete_txn_offsets(int64_t producer_id, bool commit);
   // Moves to `next`, recording the time; false (and no change) for a transition the diagram above
   // does not allow.
   bool transition_to(group_state next, int64_t now_ms);

@@ -19,6 +19,8 @@
 #include "../coordinator_log.h"
 #include "../on_strand.h"
 #include "gregor/record/batch_header.h"
+#include "gregor/record/control.h"
+#include "gregor/record/record.h"
 
 namespace gregor::group {
 
@@ -138,10 +140,23 @@ asio::awaitable<void> group_coordinator::impl::load(std::shared_ptr<impl> self, 
   };
   coordinator_log::replay_visitor visitor;
   visitor.still_wanted = still_ours;
-  visitor.on_record = [&replay](const record::batch_header&, std::optional<bytes_view> key,
-                                std::optional<bytes_view> value) { replay.apply(key, value); };
-  // Transaction markers are skipped: their key (version 0, type) would parse as an offset-commit key.
-  // TODO(issue 7, TxnOffsetCommit): complete or drop the producer's pending offsets here.
+  visitor.on_record = [&replay](const record::batch_header& h, std::optional<bytes_view> key,
+                                std::optional<bytes_view> value) {
+    if (h.is_transactional() && h.producer_id >= 0) {
+      replay.apply_transactional(h.producer_id, key, value);  // TxnOffsetCommit: pending until its marker
+    } else {
+      replay.apply(key, value);
+    }
+  };
+  // Transaction markers complete or drop the producer's pending offsets (their key, version 0 and
+  // a type, must never reach the offset-key decoder).
+  visitor.on_control = [&replay](const record::batch_header& h, bytes_view batch) {
+    auto records = record::decode_records(batch);
+    if (!records || records->empty()) return;
+    if (auto marker = record::parse_end_txn_marker(records->front())) {
+      replay.complete_transaction(h.producer_id, marker->type == record::control_type::commit);
+    }
+  };
   auto replayed = co_await coordinator_log::replay_partition(_replicas, tp, _config.offsets_load_buffer_size(), visitor);
   if (replayed.abandoned || !still_ours()) co_return;  // resigned meanwhile
   if (replayed.error != error_code::none) {
@@ -197,6 +212,12 @@ void group_coordinator::impl::install(int32_t partition, replayed_partition stat
     if (partition_for(id) != partition) continue;
     auto& slot = get_or_create(id);
     slot.g.offsets = std::move(offsets);
+  }
+  for (auto& [producer, groups] : state.pending_txn_offsets) {
+    for (auto& [id, offsets] : groups) {
+      if (partition_for(id) != partition || offsets.empty()) continue;
+      get_or_create(id).g.pending_txn_offsets[producer] = std::move(offsets);
+    }
   }
 }
 
@@ -407,6 +428,18 @@ asio::awaitable<leave_group_result> group_coordinator::leave_group(std::string g
 asio::awaitable<offset_commit_result> group_coordinator::commit_offsets(offset_commit_request request) {
   auto task = _impl->commit(_impl, std::move(request));
   co_return co_await on_strand(_impl->_strand, std::move(task));
+}
+
+asio::awaitable<offset_commit_result> group_coordinator::commit_txn_offsets(txn_offset_commit_request request) {
+  auto task = _impl->txn_commit(_impl, std::move(request));
+  co_return co_await on_strand(_impl->_strand, std::move(task));
+}
+
+void group_coordinator::on_transaction_completed(int64_t producer_id, std::vector<int32_t> partitions, bool commit) {
+  auto i = _impl;
+  asio::post(i->_strand, [i, producer_id, partitions = std::move(partitions), commit] {
+    i->complete_txn(producer_id, partitions, commit);
+  });
 }
 
 asio::awaitable<offset_fetch_result> group_coordinator::fetch_offsets(offset_fetch_request request) {

@@ -96,7 +96,7 @@ void group_coordinator::impl::join(join_group_request req, reply<join_group_resu
   if (!g.supports_protocols(req.protocol_type, req.protocols)) {
     // An unknown group created just now for this join stays only if it holds something.
     auto e = join_error(error_code::inconsistent_group_protocol, req.member_id);
-    if (g.members.empty() && g.offsets.empty() && g.pending_members.empty() && g.generation == 0) erase_group(req.group_id);
+    if (g.members.empty() && !g.has_offsets() && g.pending_members.empty() && g.generation == 0) erase_group(req.group_id);
     return done(std::move(e));
   }
 

@@ -83,7 +83,8 @@ std::vector<topic_partition> expired_offsets(const group& g, int64_t now, int64_
 // ---------------------------------------------------------------------------------------------
 // Writes
 
-asio::awaitable<error_code> group_coordinator::impl::append(int32_t partition, record_list records) {
+asio::awaitable<error_code> group_coordinator::impl::append(int32_t partition, record_list records,
+                                                            int64_t producer_id, int16_t producer_epoch) {
   if (records.empty()) co_return error_code::none;
   auto shard = _shards.find(partition);
   if (shard == _shards.end()) co_return error_code::not_coordinator;
@@ -94,6 +95,8 @@ asio::awaitable<error_code> group_coordinator::impl::append(int32_t partition, r
   options.acks = _config.offsets_commit_required_acks();
   options.timeout = std::chrono::milliseconds(_config.offsets_commit_timeout_ms());
   options.timestamp_ms = now_ms();
+  options.producer_id = producer_id;
+  options.producer_epoch = producer_epoch;
   topic_partition tp{offsets_topic, partition};
   auto out = co_await coordinator_log::append_records(_replicas, tp, records, options);
   if (out.error != error_code::none) {
@@ -209,7 +212,13 @@ offset_fetch_result group_coordinator::impl::fetch(const offset_fetch_request& r
         auto it = offsets->find(tp);
         if (it != offsets->end()) o = &it->second;
       }
-      out.partitions.push_back(entry(tp, o));
+      auto p = entry(tp, o);
+      if (req.require_stable && slot != nullptr && slot->g.has_pending_txn_offset(tp)) {
+        // A transaction holds a newer offset for it: the caller must wait for its outcome.
+        p = entry(tp, nullptr);
+        p.error = error_code::unstable_offset_commit;
+      }
+      out.partitions.push_back(std::move(p));
     }
   } else if (offsets != nullptr) {
     for (const auto& [tp, o] : *offsets) out.partitions.push_back(entry(tp, &o));
@@ -287,7 +296,7 @@ record_list forget_offsets(group& g, const std::vector<topic_partition>& tps, in
   for (const auto& tp : tps) {
     if (g.offsets.erase(tp) != 0) records.emplace_back(encode_offset_commit_key(g.id, tp), std::nullopt);
   }
-  group_dead = g.is(group_state::empty) && g.offsets.empty() && g.pending_writes == 0;
+  group_dead = g.is(group_state::empty) && !g.has_offsets() && g.pending_writes == 0;
   if (group_dead) {
     g.transition_to(group_state::dead, now);
     records.emplace_back(encode_group_metadata_key(g.id), std::nullopt);
@@ -308,7 +317,7 @@ asio::awaitable<void> group_coordinator::impl::expire_offsets(std::shared_ptr<im
     auto sh = _shards.find(slot->g.partition);
     if (sh == _shards.end() || sh->second.status != shard_status::loaded) continue;
     auto expired = expired_offsets(slot->g, now, retention_ms);
-    bool was_empty_without_offsets = slot->g.is(group_state::empty) && slot->g.offsets.empty();
+    bool was_empty_without_offsets = slot->g.is(group_state::empty) && !slot->g.has_offsets();
     if (expired.empty() && !was_empty_without_offsets) continue;
     expired_count += expired.size();
     bool group_dead = false;

@@ -277,4 +277,44 @@ void offsets_replay::apply(std::optional<bytes_view> key, std::optional<bytes_vi
   // unknown_key: a record type of a newer protocol (3.7+ consumer groups); Kafka ignores it too.
 }
 
+void offsets_replay::apply_transactional(int64_t producer_id, std::optional<bytes_view> key,
+                                         std::optional<bytes_view> value) {
+  if (!key) {
+    ++_skipped;
+    return;
+  }
+  auto decoded = decode_key(*key);
+  if (!decoded) {
+    ++_skipped;
+    return;
+  }
+  auto* k = std::get_if<offset_commit_key>(&*decoded);
+  if (k == nullptr) {
+    apply(key, value);  // only offsets are transactional; anything else applies as written
+    return;
+  }
+  auto& pending = _state.pending_txn_offsets[producer_id][k->group];
+  if (!value) {
+    pending.erase(k->tp);
+    return;
+  }
+  auto v = decode_offset_commit_value(*value);
+  if (!v) {
+    ++_skipped;
+    return;
+  }
+  pending[k->tp] = std::move(*v);
+}
+
+void offsets_replay::complete_transaction(int64_t producer_id, bool commit) {
+  auto it = _state.pending_txn_offsets.find(producer_id);
+  if (it == _state.pending_txn_offsets.end()) return;
+  if (commit) {
+    for (auto& [group, offsets] : it->second) {
+      for (auto& [tp, o] : offsets) _state.offsets[group][tp] = std::move(o);
+    }
+  }
+  _state.pending_txn_offsets.erase(it);
+}
+
 } // namespace gregor::group

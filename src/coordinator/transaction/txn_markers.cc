@@ -24,7 +24,7 @@ constexpr int16_t write_txn_markers_key = 27;
 constexpr int16_t write_txn_markers_version = 1;
 constexpr auto marker_retry_interval = std::chrono::milliseconds(100);
 
-enum class marker_outcome { done, retry, fenced };
+enum class marker_outcome { done, retry, unexpected, fenced };
 
 // Kafka's TransactionMarkerRequestCompletionHandler, per partition.
 marker_outcome classify(error_code e) {
@@ -36,10 +36,17 @@ marker_outcome classify(error_code e) {
   case error_code::invalid_producer_epoch:
   case error_code::transaction_coordinator_fenced:
     return marker_outcome::fenced;
+  case error_code::unknown_topic_or_partition:
+  case error_code::not_leader_or_follower:
+  case error_code::not_enough_replicas:
+  case error_code::not_enough_replicas_after_append:
+  case error_code::request_timed_out:
+  case error_code::kafka_storage_error:
+    return marker_outcome::retry;  // leadership moving, too few replicas: resend
   default:
-    // Leadership moving, too few replicas, timeouts, storage errors: resend. (Kafka treats
-    // CORRUPT_MESSAGE and MESSAGE_TOO_LARGE as fatal; a retry is the safe form of that here.)
-    return marker_outcome::retry;
+    // Kafka treats anything else (CORRUPT_MESSAGE, MESSAGE_TOO_LARGE, ...) as a bug and stops; the
+    // transaction cannot complete without its marker, so we keep trying and say so loudly.
+    return marker_outcome::unexpected;
   }
 }
 
@@ -110,14 +117,15 @@ void transaction_coordinator::impl::send_markers(marker_job& job) {
   std::map<int32_t, std::vector<topic_partition>> by_leader;
   for (auto it = job.unsent.begin(); it != job.unsent.end();) {
     const topic_partition& tp = *it;
-    if (snap->find_topic(tp.topic) == nullptr) {
-      logger()->info("{}: dropping the marker for {}: the topic no longer exists", job.transactional_id,
+    const auto* p = snap->find_partition(tp.topic, tp.partition);
+    if (p == nullptr) {
+      // Deleted (or recreated smaller): no log left to mark (Kafka's removePartition).
+      logger()->info("{}: dropping the marker for {}: the partition no longer exists", job.transactional_id,
                      tp.to_string());
       it = job.unsent.erase(it);
       continue;
     }
-    const auto* p = snap->find_partition(tp.topic, tp.partition);
-    const auto b = p == nullptr ? snap->brokers.end() : snap->brokers.find(p->leader);
+    const auto b = snap->brokers.find(p->leader);
     const auto* endpoint = b == snap->brokers.end() ? nullptr : b->second.endpoint_for(_options.inter_broker_listener);
     if (endpoint == nullptr) {
       ++it;  // no live leader yet: the tick retries
@@ -166,6 +174,11 @@ void transaction_coordinator::impl::on_marker_response(const std::string& id, in
       break;
     case marker_outcome::retry:
       logger()->debug("{}: marker for {} refused by broker {} ({}); retrying", id, tp.to_string(), broker,
+                      protocol::error_name(e));
+      job->unsent.insert(tp);
+      break;
+    case marker_outcome::unexpected:
+      logger()->error("{}: marker for {} refused by broker {} with {}; retrying", id, tp.to_string(), broker,
                       protocol::error_name(e));
       job->unsent.insert(tp);
       break;

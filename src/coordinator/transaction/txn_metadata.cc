@@ -150,6 +150,7 @@ error_code txn_metadata::prepare_add_partitions(int64_t producer_id, int16_t epo
   out.reset();
   if (producer_id != _producer_id) return error_code::invalid_producer_id_mapping;
   if (epoch != _producer_epoch) return error_code::producer_fenced;
+  if (epoch < 0) return error_code::invalid_producer_epoch;  // an id whose first epoch was never written
   if (_pending) return error_code::concurrent_transactions;
   switch (_state) {
   case txn_state::prepare_commit:

@@ -1,11 +1,15 @@
 // AddPartitionsToTxn (key 24, v0-3): a transactional producer names the partitions it is about to
-// write, so that the coordinator sends them markers when the transaction ends. Partitions that do
-// not exist get UNKNOWN_TOPIC_OR_PARTITION and the others OPERATION_NOT_ATTEMPTED (Kafka's
-// handling); otherwise every partition gets the coordinator's answer. v4+ (KIP-890's broker-side
+// write, so that the coordinator sends them markers when the transaction ends. Partitions of
+// internal topics get TOPIC_AUTHORIZATION_FAILED, partitions that do not exist
+// UNKNOWN_TOPIC_OR_PARTITION and the others then OPERATION_NOT_ATTEMPTED (Kafka's handling);
+// otherwise every partition gets the coordinator's answer. v4+ (KIP-890's broker-side
 // verification batches) are not served.
 
 #include "gregor/coordinator/transaction_coordinator.h"
+#include <set>
+
 #include "gregor/metadata/metadata_cache.h"
+#include "gregor/metadata/topic_name.h"
 #include "gregor/protocol/messages/add_partitions_to_txn.h"
 #include "handler.h"
 #include "txn_errors.h"
@@ -27,35 +31,56 @@ struct add_partitions_to_txn_handler {
   static asio::awaitable<response> handle(request_context& ctx, request& req) {
     auto& svc = ctx.services;
     auto snap = svc.metadata->snapshot();
-    std::vector<topic_partition> partitions;
-    bool any_unknown = false;
+    // Checked per topic, collected as a set: a request repeating indexes costs no more than its size.
+    std::set<topic_partition> partitions;
+    bool refused = false;
     for (const auto& t : req.v3_and_below_topics) {
-      for (int32_t p : t.partitions) {
-        partitions.push_back(topic_partition{t.name, p});
-        any_unknown = any_unknown || snap->find_partition(t.name, p) == nullptr;
+      if (metadata::is_internal_topic(t.name)) {
+        refused = true;
+        continue;
       }
-    }
-    if (any_unknown) {
-      response resp;
-      for (const auto& t : req.v3_and_below_topics) {
-        auto& out = resp.results_by_topic_v3_and_below.emplace_back();
-        out.name = t.name;
-        for (int32_t p : t.partitions) {
-          const bool unknown = snap->find_partition(t.name, p) == nullptr;
-          auto& r = out.results_by_partition.emplace_back();
-          r.partition_index = p;
-          r.partition_error_code =
-              code(unknown ? error_code::unknown_topic_or_partition : error_code::operation_not_attempted);
+      const auto* topic = snap->find_topic(t.name);
+      for (int32_t p : t.partitions) {
+        if (topic == nullptr || topic->partitions.count(p) == 0) {
+          refused = true;
+        } else if (!refused) {
+          partitions.insert(topic_partition{t.name, p});
         }
       }
-      co_return resp;
     }
+    if (refused) co_return refusal(req, *snap);
     error_code e = error_code::coordinator_not_available;
     if (svc.txns != nullptr) {
       e = co_await svc.txns->add_partitions(req.v3_and_below_transactional_id, req.v3_and_below_producer_id,
-                                           req.v3_and_below_producer_epoch, std::move(partitions));
+                                           req.v3_and_below_producer_epoch,
+                                           std::vector<topic_partition>(partitions.begin(), partitions.end()));
     }
     co_return error_response(req, ctx.version(), fenced_for_version(e, ctx.version(), first_version_knowing_producer_fenced));
+  }
+
+  // Kafka's answer when some partitions cannot be added: internal topics (only AddOffsetsToTxn may
+  // add a __consumer_offsets partition) TOPIC_AUTHORIZATION_FAILED, unknown partitions
+  // UNKNOWN_TOPIC_OR_PARTITION, and the rest OPERATION_NOT_ATTEMPTED.
+  static response refusal(const request& req, const metadata::cluster_snapshot& snap) {
+    response resp;
+    for (const auto& t : req.v3_and_below_topics) {
+      auto& out = resp.results_by_topic_v3_and_below.emplace_back();
+      out.name = t.name;
+      const bool internal = metadata::is_internal_topic(t.name);
+      const auto* topic = snap.find_topic(t.name);
+      for (int32_t p : t.partitions) {
+        error_code e = error_code::operation_not_attempted;
+        if (internal) {
+          e = error_code::topic_authorization_failed;
+        } else if (topic == nullptr || topic->partitions.count(p) == 0) {
+          e = error_code::unknown_topic_or_partition;
+        }
+        auto& r = out.results_by_partition.emplace_back();
+        r.partition_index = p;
+        r.partition_error_code = code(e);
+      }
+    }
+    return resp;
   }
 
   // Every partition of the request gets `e`.

@@ -4,11 +4,13 @@
 // TRANSACTION_COORDINATOR_FENCED for an older coordinator epoch) and, as Kafka writes it with
 // acks=-1, answered once it is replicated to the ISR or after request.timeout.ms. A partition this
 // broker does not lead gets NOT_LEADER_OR_FOLLOWER; one the cluster does not know,
-// UNKNOWN_TOPIC_OR_PARTITION.
+// UNKNOWN_TOPIC_OR_PARTITION. Markers written to __consumer_offsets complete the producer's
+// transactional offset commits in the group coordinator.
 
 #include <chrono>
 
 #include "gregor/config/broker_config.h"
+#include "gregor/coordinator/group_coordinator.h"
 #include "gregor/metadata/metadata_cache.h"
 #include "gregor/protocol/messages/write_txn_markers.h"
 #include "gregor/replication/replica_manager.h"
@@ -78,7 +80,26 @@ struct write_txn_markers_handler {
         resp.markers[s.marker_index].topics[s.topic_index].partitions[s.partition_index].error_code = code(outcomes[i]);
       }
     }
+    if (svc.groups != nullptr) complete_group_offsets(*svc.groups, req, resp);
     co_return resp;
+  }
+
+  // The groups' pending transactional offsets in the __consumer_offsets partitions that have their
+  // marker now are committed or dropped (Kafka: once the markers are appended and replicated).
+  static void complete_group_offsets(group::group_coordinator& groups, const request& req, const response& resp) {
+    for (size_t m = 0; m < req.markers.size(); ++m) {
+      std::vector<int32_t> partitions;
+      for (const auto& t : resp.markers[m].topics) {
+        if (t.name != group::offsets_topic) continue;
+        for (const auto& p : t.partitions) {
+          if (p.error_code == code(error_code::none)) partitions.push_back(p.partition_index);
+        }
+      }
+      if (!partitions.empty()) {
+        groups.on_transaction_completed(req.markers[m].producer_id, std::move(partitions),
+                                        req.markers[m].transaction_result);
+      }
+    }
   }
 
   static response error_response(const request& req, int16_t, error_code e) {

@@ -557,5 +557,36 @@ TEST(offsets_replay, undecodable_records_are_counted_and_skipped) {
   EXPECT_TRUE(state.groups.empty());
 }
 
+TEST(offsets_replay, transactional_offsets_wait_for_their_marker) {
+  offsets_replay replay;
+  const topic_partition tp{"in", 0};
+  const topic_partition tp2{"in", 1};
+  const bytes key = encode_offset_commit_key("g", tp);
+  const bytes key2 = encode_offset_commit_key("g", tp2);
+  auto value = [](int64_t offset) {
+    committed_offset o;
+    o.offset = offset;
+    o.commit_timestamp = 1;
+    return encode_offset_commit_value(o);
+  };
+  const bytes plain = value(5), committed = value(10), aborted = value(20), open = value(30);
+  replay.apply(bytes_view(key), bytes_view(plain));
+  replay.apply_transactional(7, bytes_view(key), bytes_view(committed));
+  replay.apply_transactional(8, bytes_view(key2), bytes_view(aborted));
+  replay.apply_transactional(9, bytes_view(key2), bytes_view(open));
+  replay.complete_transaction(8, false);
+  {
+    auto mid = offsets_replay(replay).take();
+    EXPECT_EQ(mid.offsets.at("g").at(tp).offset, 5);  // 7 has no marker yet
+  }
+  replay.complete_transaction(7, true);
+  replay.complete_transaction(42, true);  // a producer with nothing pending
+  auto state = replay.take();
+  EXPECT_EQ(state.offsets.at("g").at(tp).offset, 10);
+  EXPECT_EQ(state.offsets.at("g").count(tp2), 0u);  // aborted, and 9 is still open
+  ASSERT_EQ(state.pending_txn_offsets.size(), 1u);
+  EXPECT_EQ(state.pending_txn_offsets.at(9).at("g").at(tp2).offset, 30);
+}
+
 } // namespace
 } // namespace gregor::group

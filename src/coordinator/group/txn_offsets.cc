@@ -1,0 +1,75 @@
+// TxnOffsetCommit (Kafka's GroupCoordinator.handleTxnCommitOffsets) and the completion of
+// transactional offsets when the producer's marker reaches the group's partition. Runs on the
+// coordinator's strand.
+//
+// The offsets are written as one transactional batch of the producer (coordinator origin: its
+// epoch is checked, so a fenced producer gets INVALID_PRODUCER_EPOCH) and kept pending in the
+// group until WriteTxnMarkers completes the transaction there; OffsetFetch with require_stable
+// answers UNSTABLE_OFFSET_COMMIT for them meanwhile.
+
+#include <algorithm>
+
+#include "../coordinator_log.h"
+#include "coordinator_impl.h"
+#include "gregor/common/logger.h"
+
+namespace gregor::group {
+
+asio::awaitable<offset_commit_result> group_coordinator::impl::txn_commit(std::shared_ptr<impl> self,
+                                                                          txn_offset_commit_request req) {
+  (void)self;
+  offset_commit_result result(req.partitions.size(), error_code::none);
+  auto fail_all = [&](error_code e) {
+    std::fill(result.begin(), result.end(), e);
+    return result;
+  };
+  if (error_code e = check_owner(req.group_id); e != error_code::none) co_return fail_all(e);
+  group_slot* slot = &get_or_create(req.group_id);  // an unknown group is created, as Kafka does
+  {
+    const group& g = slot->g;
+    if (g.is(group_state::dead)) co_return fail_all(error_code::coordinator_not_available);
+    if (g.is_static_member_fenced(req.group_instance_id, req.member_id)) co_return fail_all(error_code::fenced_instance_id);
+    if (!req.member_id.empty() && !g.has(req.member_id)) co_return fail_all(error_code::unknown_member_id);
+    if (req.generation_id >= 0 && req.generation_id != g.generation) co_return fail_all(error_code::illegal_generation);
+  }
+  const int64_t now = now_ms();
+  const size_t max_metadata = static_cast<size_t>(std::max(_config.offset_metadata_max_bytes(), 0));
+  coordinator_log::record_list records;
+  std::vector<std::pair<size_t, committed_offset>> accepted;
+  for (size_t i = 0; i < req.partitions.size(); ++i) {
+    const auto& p = req.partitions[i];
+    committed_offset o;
+    o.offset = p.offset;
+    o.leader_epoch = p.leader_epoch;
+    o.metadata = p.metadata.value_or("");
+    o.commit_timestamp = now;
+    if (o.metadata.size() > max_metadata) {
+      result[i] = error_code::offset_metadata_too_large;
+      continue;
+    }
+    records.emplace_back(encode_offset_commit_key(req.group_id, p.tp), encode_offset_commit_value(o));
+    accepted.emplace_back(i, std::move(o));
+  }
+  if (records.empty()) co_return result;
+  const int32_t partition = slot->g.partition;
+  ++slot->g.pending_writes;
+  error_code e = co_await append(partition, std::move(records), req.producer_id, req.producer_epoch);
+  slot = find(req.group_id);  // unloaded or deleted meanwhile?
+  if (slot != nullptr) --slot->g.pending_writes;
+  if (e == error_code::none && slot == nullptr) e = error_code::not_coordinator;
+  for (auto& [i, o] : accepted) {
+    result[i] = e;
+    if (e == error_code::none) slot->g.pending_txn_offsets[req.producer_id][req.partitions[i].tp] = std::move(o);
+  }
+  co_return result;
+}
+
+void group_coordinator::impl::complete_txn(int64_t producer_id, const std::vector<int32_t>& partitions, bool commit) {
+  for (auto& [id, slot] : _groups) {
+    group& g = slot->g;
+    if (std::find(partitions.begin(), partitions.end(), g.partition) == partitions.end()) continue;
+    g.complete_txn_offsets(producer_id, commit);
+  }
+}
+
+} // namespace gregor::group
