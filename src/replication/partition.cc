@@ -309,6 +309,25 @@ append_outcome partition::write_txn_marker(const txn_marker_request& marker) {
   return out;
 }
 
+producers_outcome partition::describe_producers() const {
+  producers_outcome out;
+  if (!is_leader()) {
+    out.error = error_code::not_leader_or_follower;
+    return out;
+  }
+  for (const auto& e : _log->producers().entries()) {
+    active_producer p;
+    p.producer_id = e.producer_id;
+    p.producer_epoch = e.epoch;
+    p.last_sequence = e.last_seq();
+    p.last_timestamp = e.last_timestamp;
+    p.coordinator_epoch = e.coordinator_epoch;
+    p.current_txn_start_offset = e.current_txn_first_offset;
+    out.producers.push_back(p);
+  }
+  return out;
+}
+
 read_outcome partition::read(const read_request& req) {
   read_outcome out;
   if (auto e = check_leader(req.current_leader_epoch); e != error_code::none) {

@@ -204,6 +204,17 @@ asio::awaitable<append_outcome> replica_manager::write_txn_marker(const topic_pa
   co_return co_await on_partition(p, std::move(write));
 }
 
+asio::awaitable<producers_outcome> replica_manager::describe_producers(const topic_partition& tp) {
+  auto p = get(tp);
+  if (!p) {
+    producers_outcome out;
+    out.error = error_code::unknown_topic_or_partition;
+    co_return out;
+  }
+  auto describe = [](partition& part) { return part.describe_producers(); };
+  co_return co_await on_partition(p, std::move(describe));
+}
+
 asio::awaitable<read_outcome> replica_manager::read(const topic_partition& tp, read_request request) {
   auto p = get(tp);
   if (!p) {

@@ -47,6 +47,9 @@ handler_table build_table() {
   register_add_offsets_to_txn(t);
   register_end_txn(t);
   register_txn_offset_commit(t);
+  register_describe_producers(t);
+  register_describe_transactions(t);
+  register_list_transactions(t);
   return t;
 }
 

@@ -148,5 +148,8 @@ void register_add_partitions_to_txn(handler_table&);
 void register_add_offsets_to_txn(handler_table&);
 void register_end_txn(handler_table&);
 void register_txn_offset_commit(handler_table&);
+void register_describe_producers(handler_table&);
+void register_describe_transactions(handler_table&);
+void register_list_transactions(handler_table&);
 
 } // namespace gregor::server

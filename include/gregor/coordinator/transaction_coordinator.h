@@ -64,6 +64,32 @@ struct init_producer_id_result {
   int16_t producer_epoch = -1;
 };
 
+// DescribeTransactions, per id: NONE, NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS or
+// TRANSACTIONAL_ID_NOT_FOUND.
+struct described_transaction {
+  protocol::error_code error = protocol::error_code::none;
+  std::string transactional_id;
+  std::string state;  // Kafka's state name ("Ongoing", ...)
+  int32_t timeout_ms = 0;
+  int64_t start_ms = -1;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  std::vector<topic_partition> partitions;  // sorted
+};
+
+struct listed_transaction {
+  std::string transactional_id;
+  int64_t producer_id = -1;
+  std::string state;
+};
+
+// ListTransactions: COORDINATOR_LOAD_IN_PROGRESS while a partition loads.
+struct list_transactions_result {
+  protocol::error_code error = protocol::error_code::none;
+  std::vector<std::string> unknown_state_filters;
+  std::vector<listed_transaction> transactions;
+};
+
 struct transaction_coordinator_options {
   int32_t broker_id = -1;
   std::string inter_broker_listener;  // where markers go
@@ -99,6 +125,13 @@ public:
                                                               std::vector<topic_partition> partitions);
   boost::asio::awaitable<protocol::error_code> end_transaction(std::string transactional_id, int64_t producer_id,
                                                                int16_t producer_epoch, bool commit);
+
+  boost::asio::awaitable<std::vector<described_transaction>> describe_transactions(std::vector<std::string> ids);
+  // Filters as Kafka's: state names (exact; unknown ones reported and matching nothing), producer
+  // ids, and a minimum running time (duration_ms >= 0: only transactions open longer).
+  boost::asio::awaitable<list_transactions_result> list_transactions(std::vector<std::string> states,
+                                                                     std::vector<int64_t> producer_ids,
+                                                                     int64_t duration_ms);
 
   class impl;  // defined in src/coordinator/transaction/coordinator_impl.h
 

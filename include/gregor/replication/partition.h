@@ -78,6 +78,21 @@ struct append_outcome {
   uint64_t leadership_term = 0;
 };
 
+// One producer of a partition as DescribeProducers reports it.
+struct active_producer {
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int32_t last_sequence = -1;
+  int64_t last_timestamp = -1;
+  int32_t coordinator_epoch = -1;
+  int64_t current_txn_start_offset = -1;  // -1: no open transaction
+};
+
+struct producers_outcome {
+  error_code error = error_code::none;
+  std::vector<active_producer> producers;
+};
+
 // An acks=all write waiting for its replicas (replica_manager::await_replication).
 struct replication_wait {
   topic_partition tp;
@@ -202,6 +217,8 @@ public:
   // epoch and coordinator-epoch checks; TRANSACTION_COORDINATOR_FENCED, INVALID_PRODUCER_EPOCH).
   // The caller waits for it to be replicated as for acks=all (Kafka writes markers with acks=-1).
   append_outcome write_txn_marker(const txn_marker_request& marker);
+  // DescribeProducers: the leader's producer state (NOT_LEADER_OR_FOLLOWER elsewhere).
+  producers_outcome describe_producers() const;
   // Leader reads. replica_id >= 0 is a follower's fetch: when last_fetched_epoch >= 0 and
   // (last_fetched_epoch, offset) is not a prefix of our log (epoch cache: the largest epoch <= it
   // ends below offset, or is a smaller epoch) diverging_epoch is set and nothing else happens;

@@ -79,6 +79,8 @@ public:
 
   boost::asio::awaitable<append_outcome> append(const topic_partition& tp, append_request request);
   boost::asio::awaitable<append_outcome> write_txn_marker(const topic_partition& tp, txn_marker_request marker);
+  // DescribeProducers of one partition (UNKNOWN_TOPIC_OR_PARTITION when not hosted here).
+  boost::asio::awaitable<producers_outcome> describe_producers(const topic_partition& tp);
   boost::asio::awaitable<read_outcome> read(const topic_partition& tp, read_request request);
   // acks=all: see partition::replication_status. unknown_topic_or_partition when not hosted.
   boost::asio::awaitable<std::optional<error_code>> replication_status(const topic_partition& tp,

@@ -91,6 +91,11 @@ public:
   asio::awaitable<error_code> write_transition(std::string id, int32_t coordinator_epoch,
                                                std::shared_ptr<txn_metadata> m, txn_transit t, bool epoch_fence);
 
+  // --- admin views (txn_admin.cc) ---
+  std::vector<described_transaction> describe(const std::vector<std::string>& ids) const;
+  list_transactions_result list(const std::vector<std::string>& states, const std::vector<int64_t>& producer_ids,
+                                int64_t duration_ms) const;
+
   // --- markers (txn_markers.cc) ---
   // After PrepareCommit/PrepareAbort of `m` was written (or found by a load).
   void start_markers(const txn_metadata& m, int32_t coordinator_epoch);

@@ -260,6 +260,31 @@ void transaction_coordinator::on_resigned(int32_t partition, int32_t leader_epoc
   asio::post(i->_strand, [i, partition, leader_epoch] { i->resigned(partition, leader_epoch); });
 }
 
+namespace {
+asio::awaitable<std::vector<described_transaction>> describe_task(std::shared_ptr<transaction_coordinator::impl> i,
+                                                                  std::vector<std::string> ids) {
+  co_return i->describe(ids);
+}
+asio::awaitable<list_transactions_result> list_task(std::shared_ptr<transaction_coordinator::impl> i,
+                                                    std::vector<std::string> states, std::vector<int64_t> producer_ids,
+                                                    int64_t duration_ms) {
+  co_return i->list(states, producer_ids, duration_ms);
+}
+} // namespace
+
+asio::awaitable<std::vector<described_transaction>> transaction_coordinator::describe_transactions(
+    std::vector<std::string> ids) {
+  auto task = describe_task(_impl, std::move(ids));
+  co_return co_await on_strand(_impl->_strand, std::move(task));
+}
+
+asio::awaitable<list_transactions_result> transaction_coordinator::list_transactions(std::vector<std::string> states,
+                                                                                     std::vector<int64_t> producer_ids,
+                                                                                     int64_t duration_ms) {
+  auto task = list_task(_impl, std::move(states), std::move(producer_ids), duration_ms);
+  co_return co_await on_strand(_impl->_strand, std::move(task));
+}
+
 asio::awaitable<init_producer_id_result> transaction_coordinator::init_producer_id(init_producer_id_request request) {
   auto task = _impl->init(_impl, std::move(request));
   co_return co_await on_strand(_impl->_strand, std::move(task));

@@ -51,9 +51,9 @@ struct add_partitions_to_txn_handler {
     if (refused) co_return refusal(req, *snap);
     error_code e = error_code::coordinator_not_available;
     if (svc.txns != nullptr) {
+      std::vector<topic_partition> added(partitions.begin(), partitions.end());
       e = co_await svc.txns->add_partitions(req.v3_and_below_transactional_id, req.v3_and_below_producer_id,
-                                           req.v3_and_below_producer_epoch,
-                                           std::vector<topic_partition>(partitions.begin(), partitions.end()));
+                                           req.v3_and_below_producer_epoch, std::move(added));
     }
     co_return error_response(req, ctx.version(), fenced_for_version(e, ctx.version(), first_version_knowing_producer_fenced));
   }
