@@ -72,3 +72,47 @@ def test_idempotent_producer_survives_kill9_without_duplicates(broker):
         assert len(values) == len(expected), f"partition {partition}: {len(values) - len(expected)} extra records"
         assert values == expected, f"partition {partition}: records out of order or duplicated"
         assert all(pid >= 0 for pid in _producer_ids(broker.partition_dir(TOPIC, partition)))
+
+
+def test_a_new_leader_deduplicates_with_the_state_its_follower_built(cluster_factory):
+    """Three brokers, replication 3: the leader of a partition is killed (kill -9) while batches are in
+    flight. The producer resends what was not acknowledged to the new leader; batches the old leader
+    had already replicated must be recognised as duplicates by the new leader's producer state,
+    which it built as a follower."""
+    c = cluster_factory()
+    clients.create_topic(c.bootstrap, TOPIC, partitions=PARTITIONS, replication=3)
+
+    def fully_led(md):
+        parts = md["topics"][TOPIC]["partitions"]
+        return len(parts) == PARTITIONS and all(v["leader"] >= 0 and len(v["isr"]) == 3 for v in parts.values())
+    md = c.wait_consistent([TOPIC], 30, fully_led)
+    controller = c.controller_id()
+    leaders = {p: v["leader"] for p, v in md["topics"][TOPIC]["partitions"].items()}
+    victim = next((b for b in sorted(set(leaders.values())) if b != controller), leaders[0])
+    p = _producer(c.bootstrap)
+    failed = []
+
+    def on_delivery(err, msg):
+        if err:
+            failed.append(err)
+
+    for i in range(N):
+        key = f"k{i:06d}".encode()
+        while True:
+            try:
+                p.produce(TOPIC, key=key, value=key, partition=i % PARTITIONS, on_delivery=on_delivery)
+                break
+            except BufferError:
+                p.poll(0.05)
+        p.poll(0)
+        if i == N // 3:
+            c[victim].kill9()
+    assert p.flush(180) == 0
+    assert failed == []
+    live = ",".join(b.bootstrap for i, b in c.brokers.items() if i != victim)
+    for partition in range(PARTITIONS):
+        end = clients.high_watermarks(live, TOPIC, [partition])[partition]
+        values = [v.decode() for _, v in clients.read_partition(live, TOPIC, partition, end)]
+        expected = [f"k{i:06d}" for i in range(partition, N, PARTITIONS)]
+        assert len(values) == len(expected), f"partition {partition}: {len(values) - len(expected)} extra records"
+        assert values == expected, f"partition {partition}: records out of order or duplicated"

@@ -193,3 +193,27 @@ def test_transactions_survive_a_broker_restart(broker, crash):
     _send(p2, "next", 3)
     p2.commit_transaction(60)
     _wait_consumed(broker.bootstrap, "read_committed", sorted(expected + _expected(("next", 3))))
+
+
+def test_an_idle_transactional_id_expires_with_a_tombstone(broker_factory):
+    b = broker_factory(extra_props={"transactional.id.expiration.ms": 1500,
+                                    "transaction.remove.expired.transaction.cleanup.interval.ms": 300})
+    clients.create_topic(b.bootstrap, TOPIC, partitions=PARTITIONS)
+    p = _producer(b.bootstrap, "txn-expiring")
+    p.init_transactions(60)
+    p.begin_transaction()
+    _send(p, "kept", 3)
+    p.commit_transaction(60)
+
+    def describe():
+        return harness.run_tool_script("kafka-transactions.sh", "gregor-transactions", "--bootstrap-server",
+                                       b.bootstrap, "describe", "--transactional-id", "txn-expiring")
+    first = describe()
+    assert first.returncode == 0 and "CompleteCommit" in first.stdout, first.stdout + first.stderr
+    harness.wait_until(lambda: "TRANSACTIONAL_ID_NOT_FOUND" in describe().stderr, 30, 0.5,
+                       "the idle transactional id to expire")
+    key = struct.pack(">hh", 0, len("txn-expiring")) + b"txn-expiring"
+    values = [v for d in b.log_dir.glob("__transaction_state-*") for seg in sorted(d.glob("*.log"))
+              for batch in wire.decode_batches(seg.read_bytes()) for _, _, k, v in batch["records"] if k == key]
+    assert values[-1] is None  # the tombstone
+    _wait_consumed(b.bootstrap, "read_committed", _expected(("kept", 3)))
