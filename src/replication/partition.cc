@@ -311,7 +311,7 @@ append_outcome partition::write_txn_marker(const txn_marker_request& marker) {
 
 producers_outcome partition::describe_producers() const {
   producers_outcome out;
-  if (!is_leader()) {
+  if (_log == nullptr) {  // Kafka answers from any replica that has the log (followers included)
     out.error = error_code::not_leader_or_follower;
     return out;
   }

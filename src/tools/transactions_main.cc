@@ -203,7 +203,7 @@ struct tool {
   }
 
   int abort(const std::string& topic, int32_t partition, std::optional<int64_t> start_offset,
-            std::optional<int64_t> producer_id, std::optional<int32_t> producer_epoch,
+            std::optional<int64_t> producer_id, std::optional<int16_t> producer_epoch,
             std::optional<int32_t> coordinator_epoch) {
     int64_t pid = -1;
     int32_t epoch = -1;
@@ -282,7 +282,8 @@ int main(int argc, char** argv) {
   producers->add_option("--partition", partition, "Topic partition")->required();
   producers->add_option("--broker-id", broker_id, "The ID of the broker to query; the partition's leader if unset");
   std::optional<int64_t> start_offset, producer_id;
-  std::optional<int32_t> producer_epoch, coordinator_epoch;
+  std::optional<int16_t> producer_epoch;
+  std::optional<int32_t> coordinator_epoch;
   auto* abort = app.add_subcommand("abort", "Abort a hanging transaction (requires administrative privileges).");
   abort->add_option("--topic", topic, "Topic name")->required();
   abort->add_option("--partition", partition, "Topic partition")->required();

@@ -217,7 +217,8 @@ public:
   // epoch and coordinator-epoch checks; TRANSACTION_COORDINATOR_FENCED, INVALID_PRODUCER_EPOCH).
   // The caller waits for it to be replicated as for acks=all (Kafka writes markers with acks=-1).
   append_outcome write_txn_marker(const txn_marker_request& marker);
-  // DescribeProducers: the leader's producer state (NOT_LEADER_OR_FOLLOWER elsewhere).
+  // DescribeProducers: this replica's producer state (leader or follower; NOT_LEADER_OR_FOLLOWER
+  // without a local log).
   producers_outcome describe_producers() const;
   // Leader reads. replica_id >= 0 is a follower's fetch: when last_fetched_epoch >= 0 and
   // (last_fetched_epoch, offset) is not a prefix of our log (epoch cache: the largest epoch <= it

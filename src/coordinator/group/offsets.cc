@@ -221,7 +221,14 @@ offset_fetch_result group_coordinator::impl::fetch(const offset_fetch_request& r
       out.partitions.push_back(std::move(p));
     }
   } else if (offsets != nullptr) {
-    for (const auto& [tp, o] : *offsets) out.partitions.push_back(entry(tp, &o));
+    for (const auto& [tp, o] : *offsets) {
+      auto p = entry(tp, &o);
+      if (req.require_stable && slot->g.has_pending_txn_offset(tp)) {
+        p = entry(tp, nullptr);
+        p.error = error_code::unstable_offset_commit;
+      }
+      out.partitions.push_back(std::move(p));
+    }
   }
   return out;
 }
@@ -344,6 +351,10 @@ asio::awaitable<void> group_coordinator::impl::remove_partitions(std::shared_ptr
   std::map<int32_t, record_list> writes;
   std::vector<std::string> dead;
   for (auto& [id, slot] : _groups) {
+    for (auto pending = slot->g.pending_txn_offsets.begin(); pending != slot->g.pending_txn_offsets.end();) {
+      for (const auto& tp : partitions) pending->second.erase(tp);
+      pending = pending->second.empty() ? slot->g.pending_txn_offsets.erase(pending) : std::next(pending);
+    }
     std::vector<topic_partition> mine;
     for (const auto& tp : partitions) {
       if (slot->g.offsets.count(tp) != 0) mine.push_back(tp);

@@ -28,10 +28,16 @@ asio::awaitable<offset_commit_result> group_coordinator::impl::txn_commit(std::s
   {
     const group& g = slot->g;
     if (g.is(group_state::dead)) co_return fail_all(error_code::coordinator_not_available);
-    if (g.is_static_member_fenced(req.group_instance_id, req.member_id)) co_return fail_all(error_code::fenced_instance_id);
-    if (!req.member_id.empty() && !g.has(req.member_id)) co_return fail_all(error_code::unknown_member_id);
+    // Kafka's validateOffsetCommit: the member is checked when the request names one (or a
+    // generation or an instance id), the generation when it is set.
+    if (req.generation_id >= 0 || !req.member_id.empty() || req.group_instance_id) {
+      if (g.is_static_member_fenced(req.group_instance_id, req.member_id)) co_return fail_all(error_code::fenced_instance_id);
+      if (!g.has(req.member_id)) co_return fail_all(error_code::unknown_member_id);
+    }
     if (req.generation_id >= 0 && req.generation_id != g.generation) co_return fail_all(error_code::illegal_generation);
   }
+  // Without a producer id this is a plain offset commit (Kafka's isTxnOffsetCommit).
+  const bool transactional = req.producer_id >= 0;
   const int64_t now = now_ms();
   const size_t max_metadata = static_cast<size_t>(std::max(_config.offset_metadata_max_bytes(), 0));
   coordinator_log::record_list records;
@@ -51,15 +57,28 @@ asio::awaitable<offset_commit_result> group_coordinator::impl::txn_commit(std::s
     accepted.emplace_back(i, std::move(o));
   }
   if (records.empty()) co_return result;
+  // Pending before the append (Kafka's prepareTxnOffsetCommit): a marker that lands while the
+  // append waits for the ISR then completes them, as it must (the records precede it in the log).
+  if (transactional) {
+    for (const auto& [i, o] : accepted) slot->g.pending_txn_offsets[req.producer_id][req.partitions[i].tp] = o;
+  }
   const int32_t partition = slot->g.partition;
   ++slot->g.pending_writes;
   error_code e = co_await append(partition, std::move(records), req.producer_id, req.producer_epoch);
   slot = find(req.group_id);  // unloaded or deleted meanwhile?
   if (slot != nullptr) --slot->g.pending_writes;
   if (e == error_code::none && slot == nullptr) e = error_code::not_coordinator;
+  if (e != error_code::none && transactional && slot != nullptr) {
+    // Kafka's failPendingTxnOffsetCommit: the write did not happen (as far as we know).
+    auto pending = slot->g.pending_txn_offsets.find(req.producer_id);
+    if (pending != slot->g.pending_txn_offsets.end()) {
+      for (const auto& [i, o] : accepted) pending->second.erase(req.partitions[i].tp);
+      if (pending->second.empty()) slot->g.pending_txn_offsets.erase(pending);
+    }
+  }
   for (auto& [i, o] : accepted) {
     result[i] = e;
-    if (e == error_code::none) slot->g.pending_txn_offsets[req.producer_id][req.partitions[i].tp] = std::move(o);
+    if (e == error_code::none && !transactional) slot->g.offsets[req.partitions[i].tp] = std::move(o);
   }
   co_return result;
 }

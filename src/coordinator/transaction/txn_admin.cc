@@ -2,6 +2,8 @@
 // and TransactionStateManager.listTransactionStates). Runs on the coordinator's strand.
 
 #include <algorithm>
+#include <set>
+#include <unordered_set>
 
 #include "coordinator_impl.h"
 
@@ -45,22 +47,22 @@ list_transactions_result transaction_coordinator::impl::list(const std::vector<s
       return out;
     }
   }
-  std::vector<txn_state> wanted;
+  // Sets: a request may carry many filters, and each is asked once per transaction.
+  std::set<txn_state> wanted;
+  std::set<std::string> unknown;
   for (const auto& name : states) {
     if (auto s = state_from_name(name)) {
-      wanted.push_back(*s);
-    } else {
+      wanted.insert(*s);
+    } else if (unknown.insert(name).second) {
       out.unknown_state_filters.push_back(name);
     }
   }
+  const std::unordered_set<int64_t> producers(producer_ids.begin(), producer_ids.end());
   const int64_t now = now_ms();
   for (const auto& [id, m] : _txns) {
     if (m->state() == txn_state::dead) continue;
-    if (!producer_ids.empty() &&
-        std::find(producer_ids.begin(), producer_ids.end(), m->producer_id()) == producer_ids.end()) {
-      continue;
-    }
-    if (!states.empty() && std::find(wanted.begin(), wanted.end(), m->state()) == wanted.end()) continue;
+    if (!producers.empty() && producers.count(m->producer_id()) == 0) continue;
+    if (!states.empty() && wanted.count(m->state()) == 0) continue;
     if (duration_ms >= 0 && now - m->start_ms() <= duration_ms) continue;
     out.transactions.push_back(listed_transaction{id, m->producer_id(), std::string(state_name(m->state()))});
   }

@@ -1,8 +1,8 @@
-// DescribeProducers (key 61, v0): the active producers of partitions this broker leads (Kafka's
-// ReplicaManager.activeProducerState): id, epoch, last sequence and timestamp, coordinator epoch and
-// the first offset of the open transaction (-1 if none). kafka-transactions.sh describe-producers
-// and find-hanging use it. Partitions the cluster does not know get UNKNOWN_TOPIC_OR_PARTITION;
-// known ones led elsewhere NOT_LEADER_OR_FOLLOWER.
+// DescribeProducers (key 61, v0): the active producers of partitions this broker hosts, leader or
+// follower (Kafka's ReplicaManager.activeProducerState): id, epoch, last sequence and timestamp,
+// coordinator epoch and the first offset of the open transaction (-1 if none).
+// kafka-transactions.sh describe-producers and abort use it. Partitions the cluster does not know
+// get UNKNOWN_TOPIC_OR_PARTITION; known ones not hosted here NOT_LEADER_OR_FOLLOWER.
 
 #include "gregor/metadata/metadata_cache.h"
 #include "gregor/protocol/messages/describe_producers.h"
