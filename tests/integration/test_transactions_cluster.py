@@ -75,6 +75,20 @@ def test_open_transaction_survives_the_shutdown_of_its_coordinator(cluster_facto
     for i in range(9):
         p.produce("moving", value=f"open-{i}".encode(), partition=i % 3)
     p.flush(30)
+    # Every replica knows the producer (followers build the same state): DescribeProducers on a
+    # follower shows the open transaction, as on the leader.
+    md = c.wait_consistent(["moving"], 30)
+    part0 = md["topics"]["moving"]["partitions"][0]
+    follower = next(r for r in part0["replicas"] if r != part0["leader"])
+
+    def open_on(broker_args):
+        out = harness.run_tool_script("kafka-transactions.sh", "gregor-transactions", "--bootstrap-server",
+                                      c.bootstrap, "describe-producers", "--topic", "moving", "--partition", "0",
+                                      *broker_args)
+        rows = [line.split("\t") for line in out.stdout.splitlines()[1:]]
+        return out.returncode == 0 and any(r[5].strip() != "None" for r in rows)
+    harness.wait_until(lambda: open_on([]) and open_on(["--broker-id", str(follower)]), 30, 0.5,
+                       "the open transaction on the leader and on a follower")
     assert c[coordinator].stop(signal.SIGTERM) == 0  # controlled shutdown moves its leaderships
     moved_to = _coordinator(c.bootstrap, "txn-moving")
     assert moved_to != coordinator
