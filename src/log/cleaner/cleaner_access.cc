@@ -68,13 +68,16 @@ std::optional<clean_snapshot> cleaner_access::snapshot(const partition_log& log,
   // tell read_committed consumers the data is aborted, and let aborted values win over committed
   // ones in the key map).
   if (auto first_unstable = log.first_unstable_offset()) uncleanable = std::min(uncleanable, *first_unstable);
-  // Every segment: a transaction aborted in a later segment may have begun in an earlier one.
+  // Every segment: a transaction aborted in a later segment may have begun in an earlier one. And a
+  // segment holding .txnindex entries is never rewritten (a cleaned segment gets no .txnindex yet),
+  // even when its aborted transactions began inside it: the bound is then its base.
   for (const auto& [base, seg] : log._segments) {
     auto aborted = seg->aborted_txns().entries();
     if (!aborted) {
       uncleanable = std::min(uncleanable, base);  // unreadable: leave it to recovery
       break;
     }
+    if (!aborted->empty()) uncleanable = std::min(uncleanable, base);
     for (const auto& txn : *aborted) uncleanable = std::min(uncleanable, txn.first_offset);
   }
   if (snap.cfg.min_compaction_lag_ms > 0) {

@@ -1,8 +1,12 @@
 // The cleaner and transactions (issue 7): nothing at or past the last stable offset is cleaned,
-// and nothing from the first aborted transaction on (the cleaner does not carry .txnindex entries
-// into cleaned segments yet, so cleaning there would show aborted data as committed).
+// and nothing from the first aborted transaction or the first segment holding .txnindex entries on
+// (the cleaner does not carry .txnindex entries into cleaned segments yet, so cleaning there would
+// show aborted data as committed).
 
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
 
 #include "../test_util.h"
 #include "gregor/common/clock.h"
@@ -83,6 +87,21 @@ TEST_F(transaction_bound_test, an_aborted_transaction_bounds_cleaning_even_when_
   log->on_high_watermark(log->log_end_offset());
   fill_to(7);
   EXPECT_EQ(first_uncleanable(), aborted_at);
+}
+
+TEST_F(transaction_bound_test, a_segment_holding_aborted_transactions_is_never_rewritten) {
+  fill_to(2);  // the active segment now holds one plain batch
+  const int64_t segment_base = log->log_end_offset() - 2;
+  append(test::with_producer(test::make_batch(2, ts), 11, 0, 0, /*transactional=*/true));
+  append(test::make_marker_batch(11, 0, /*commit=*/false, 0, ts), append_origin::coordinator);
+  log->on_high_watermark(log->log_end_offset());
+  fill_to(5);
+  std::string name = std::to_string(segment_base);
+  name = std::string(20 - name.size(), '0') + name + ".txnindex";
+  ASSERT_TRUE(std::filesystem::exists(tmp.path() / "compacted-0" / name));  // the marker is in that segment
+  // The aborted data begins after the segment's base, but cleaning must stop at the base: a rewrite
+  // would drop the segment's .txnindex and show the aborted records as committed.
+  EXPECT_EQ(first_uncleanable(), segment_base);
 }
 
 } // namespace
