@@ -88,13 +88,14 @@ result<filter_result> filter_batch(bytes_view batch, const std::function<bool(co
 
   filter_result out;
   out.kept = static_cast<int32_t>(kept.size());
-  bool set_horizon = kept_tombstone && options.delete_horizon_ms.has_value() && !h.has_delete_horizon();
-  if (kept.size() == static_cast<size_t>(h.record_count) && !set_horizon) {
-    out.outcome = filter_result::kind::unchanged;
-    return out;
-  }
+  bool set_horizon = (kept_tombstone || options.horizon_without_tombstone) && options.delete_horizon_ms.has_value() &&
+                     !h.has_delete_horizon();
   if (kept.empty() && !options.keep_if_empty) {
     out.outcome = filter_result::kind::dropped;
+    return out;
+  }
+  if (kept.size() == static_cast<size_t>(h.record_count) && !set_horizon) {
+    out.outcome = filter_result::kind::unchanged;
     return out;
   }
 

@@ -31,6 +31,9 @@ struct filter_options {
   // yet: set attribute bit 6 and base timestamp = this value, re-encoding every kept record's
   // timestamp delta against it (ON-DISK-FORMAT §9, Kafka 3.1+).
   std::optional<int64_t> delete_horizon_ms;
+  // Set that horizon (when given) even if no tombstone is kept: a transaction marker that may go
+  // once the horizon passed.
+  bool horizon_without_tombstone = false;
   // Produce a batch with zero records (header only, last offset delta kept) when no record is
   // kept, instead of dropping the batch.
   bool keep_if_empty = false;
@@ -42,7 +45,7 @@ struct filter_result {
   enum class kind {
     unchanged,  // every record kept and no header change: reuse the original bytes
     rewritten,  // `batch` holds the new batch
-    dropped,    // no record kept (and !keep_if_empty)
+    dropped,    // no record kept (and !keep_if_empty), also when the batch had none
   };
   kind outcome = kind::unchanged;
   bytes batch;

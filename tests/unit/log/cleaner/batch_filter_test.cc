@@ -69,6 +69,41 @@ TEST(batch_filter, unchanged_dropped_and_kept_empty) {
   EXPECT_TRUE(recs->empty());
 }
 
+TEST(batch_filter, an_emptied_batch_goes_unless_kept_empty) {
+  filter_options o;
+  o.keep_if_empty = true;
+  auto empty = filter_batch(three_records(compression::codec::none), [](const filter_record&) { return false; }, o);
+  ASSERT_TRUE(empty);
+  auto again = filter_batch(empty->batch, [](const filter_record&) { return true; }, o);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->outcome, filter_result::kind::unchanged);
+  auto gone = filter_batch(empty->batch, [](const filter_record&) { return true; }, {});
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->outcome, filter_result::kind::dropped);
+}
+
+TEST(batch_filter, horizon_without_tombstone_marks_a_batch_of_live_records) {
+  bytes in = three_records(compression::codec::none);
+  filter_options o;
+  o.delete_horizon_ms = 70'000;
+  auto keyed_values = [](const filter_record& fr) { return fr.offset == 100; };
+  auto plain = filter_batch(in, keyed_values, o);
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(parse_batch_header(plain->batch)->has_delete_horizon());  // no tombstone kept
+  o.horizon_without_tombstone = true;
+  auto marked = filter_batch(in, [](const filter_record&) { return true; }, o);
+  ASSERT_TRUE(marked);
+  ASSERT_EQ(marked->outcome, filter_result::kind::rewritten);
+  auto h = parse_batch_header(marked->batch);
+  EXPECT_TRUE(h->has_delete_horizon());
+  EXPECT_EQ(h->base_timestamp, 70'000);
+  auto recs = decode_records(marked->batch);
+  ASSERT_TRUE(recs);
+  ASSERT_EQ(recs->size(), 3u);
+  EXPECT_EQ((*recs)[0].timestamp, 1000);
+  EXPECT_EQ((*recs)[2].timestamp, 1010);
+}
+
 TEST(batch_filter, corrupt_batch_is_an_error) {
   bytes in = three_records(compression::codec::none);
   in.back() ^= 1;
