@@ -90,10 +90,17 @@ result<size_t> complete_interrupted_swaps(const std::filesystem::path& dir) {
       log_swaps.emplace(f.name.offset, f.path);
     }
   }
+  // A .txnindex.swap is stripped after its .log (see swap_cleaned): one left beside the regular
+  // .log of its base, outside any unfinished cleaning, belongs to a swap that had finished the rest.
+  auto finished_txn_index = [&](const found_file& f) {
+    std::error_code ec;
+    return f.name.kind == filenames::segment_file_kind::txn_index &&
+           std::filesystem::exists(filenames::log_file(dir, f.name.offset), ec);
+  };
   std::vector<found_file> to_strip;
   for (auto& f : swaps) {
-    bool keep = f.name.offset < min_cleaned_base && log_swaps.contains(f.name.offset) &&
-                f.name.kind != filenames::segment_file_kind::snapshot;
+    bool keep = f.name.offset < min_cleaned_base && f.name.kind != filenames::segment_file_kind::snapshot &&
+                (log_swaps.contains(f.name.offset) || finished_txn_index(f));
     if (keep) {
       to_strip.push_back(f);
       continue;
@@ -125,19 +132,27 @@ result<size_t> complete_interrupted_swaps(const std::filesystem::path& dir) {
       std::filesystem::remove(de.path, ec);
       if (ec) return unexpected(ec);
     }
-    // Indexes first, the .log last: a crash in between leaves a .log.swap whose regular indexes
-    // are deleted by the next attempt and rebuilt.
-    std::stable_partition(to_strip.begin(), to_strip.end(),
-                          [](const found_file& f) { return f.name.kind != filenames::segment_file_kind::log; });
-    for (const auto& f : to_strip) {
-      auto target = f.path;
-      target.replace_extension();  // strips ".swap"
-      std::error_code ec;
-      std::filesystem::rename(f.path, target, ec);
-      if (ec) return unexpected(ec);
-    }
-    logger->info("{}: completed {} interrupted segment swap(s) replacing offsets [{}, {})", dir.string(),
+    logger->info("{}: completing {} interrupted segment swap(s) replacing offsets [{}, {})", dir.string(),
                  log_swaps.size(), from, to);
+  }
+  // Offset and time indexes first, then the .log, the .txnindex last (swap_cleaned's order): a crash
+  // in between leaves a .log.swap whose regular indexes the next attempt deletes and rebuilds, or a
+  // .txnindex.swap beside a regular .log, which it strips.
+  auto rank = [](const found_file& f) {
+    switch (f.name.kind) {
+    case filenames::segment_file_kind::log: return 1;
+    case filenames::segment_file_kind::txn_index: return 2;
+    default: return 0;
+    }
+  };
+  std::stable_sort(to_strip.begin(), to_strip.end(),
+                   [&](const found_file& a, const found_file& b) { return rank(a) < rank(b); });
+  for (const auto& f : to_strip) {
+    auto target = f.path;
+    target.replace_extension();  // strips ".swap"
+    std::error_code ec;
+    std::filesystem::rename(f.path, target, ec);
+    if (ec) return unexpected(ec);
   }
   if (auto r = fsync_dir(dir); !r) return unexpected(r.error());
   return log_swaps.size();

@@ -243,10 +243,11 @@ bool cleaner_service::clean_dirtiest(log::dedupe_map& map) {
     ++_cleanings;
   }
   const auto& s = output->stats;
-  logger->info("cleaned {}: {} segment(s) -> {}, {} -> {} bytes, {} keys mapped, {} tombstones removed; first "
-               "dirty offset now {}",
+  logger->info("cleaned {}: {} segment(s) -> {}, {} -> {} bytes, {} keys mapped, {} tombstones and {} aborted "
+               "records removed; first dirty offset now {}",
                best->tp.to_string(), (*swapped)->segments_replaced, output->groups.size(), (*swapped)->bytes_before,
-               (*swapped)->bytes_after, s.keys_mapped, s.tombstones_dropped, output->first_dirty_offset);
+               (*swapped)->bytes_after, s.keys_mapped, s.tombstones_dropped, s.aborted_records_dropped,
+               output->first_dirty_offset);
   return true;
 }
 

@@ -62,23 +62,24 @@ std::optional<clean_snapshot> cleaner_access::snapshot(const partition_log& log,
 
   const int64_t active_base = log._segments.rbegin()->first;
   int64_t uncleanable = std::min(active_base, high_watermark);
-  // Transactions (issue 7): nothing at or past the last stable offset is cleaned, and, until the
-  // cleaner learns to drop aborted data and carry .txnindex entries into cleaned segments, nothing
-  // from the first aborted transaction on either (cleaning it would lose the index entries that
-  // tell read_committed consumers the data is aborted, and let aborted values win over committed
-  // ones in the key map).
+  // Transactions: nothing at or past the last stable offset is cleaned (an open transaction's
+  // data may still be aborted). The cleaner needs every aborted transaction: one aborted in a later
+  // segment may have begun in an earlier one. An unreadable .txnindex stops cleaning altogether
+  // until the next open rebuilds it: without it aborted data would look committed.
   if (auto first_unstable = log.first_unstable_offset()) uncleanable = std::min(uncleanable, *first_unstable);
-  // Every segment: a transaction aborted in a later segment may have begun in an earlier one. And a
-  // segment holding .txnindex entries is never rewritten (a cleaned segment gets no .txnindex yet),
-  // even when its aborted transactions began inside it: the bound is then its base.
   for (const auto& [base, seg] : log._segments) {
     auto aborted = seg->aborted_txns().entries();
     if (!aborted) {
-      uncleanable = std::min(uncleanable, base);  // unreadable: leave it to recovery
+      get_logger("log.cleaner")->warn("{}: not cleaning: {} is unreadable: {}", log._dir.string(),
+                                      seg->aborted_txns().file().filename().string(), aborted.error().message());
+      uncleanable = log._segments.begin()->first;
+      snap.aborted_txns.clear();
       break;
     }
-    if (!aborted->empty()) uncleanable = std::min(uncleanable, base);
-    for (const auto& txn : *aborted) uncleanable = std::min(uncleanable, txn.first_offset);
+    snap.aborted_txns.insert(snap.aborted_txns.end(), aborted->begin(), aborted->end());
+  }
+  for (const auto& entry : log._producers.entries()) {
+    snap.producers.emplace(entry.producer_id, cleaner_producer{entry.last_data_offset(), entry.epoch});
   }
   if (snap.cfg.min_compaction_lag_ms > 0) {
     // The first segment holding data newer than now - min.compaction.lag.ms, and all after it, wait.
@@ -147,9 +148,15 @@ result<swap_result> cleaner_access::swap(partition_log& log, const clean_output&
   std::vector<std::filesystem::path> deleted;
   for (const auto& g : output.groups) {
     const int64_t base = g.base_offset;
-    // 1. .cleaned -> .swap, indexes first: a .log.swap means its indexes are complete too.
-    const std::filesystem::path regular[] = {filenames::offset_index_file(dir, base),
-                                             filenames::time_index_file(dir, base), filenames::log_file(dir, base)};
+    // 1. .cleaned -> .swap, indexes first: a .log.swap means its indexes are complete too. The
+    // .txnindex exists only when aborted transactions stay in the group.
+    std::vector<std::filesystem::path> regular = {filenames::offset_index_file(dir, base),
+                                                  filenames::time_index_file(dir, base)};
+    auto txn_file = filenames::txn_index_file(dir, base);
+    std::error_code probe;
+    bool has_txn_index = std::filesystem::exists(filenames::with_suffix(txn_file, filenames::cleaned_suffix), probe);
+    if (has_txn_index) regular.push_back(txn_file);
+    regular.push_back(filenames::log_file(dir, base));
     for (const auto& p : regular) {
       auto r = rename_file(filenames::with_suffix(p, filenames::cleaned_suffix),
                            filenames::with_suffix(p, filenames::swap_suffix));
@@ -174,7 +181,11 @@ result<swap_result> cleaner_access::swap(partition_log& log, const clean_output&
       }
       ++res.segments_replaced;
     }
-    // 3. Strip .swap (indexes first, then the .log), then make it durable.
+    // 3. Strip .swap: the offset and time indexes, the .log, then the .txnindex. Recovery deletes
+    // regular files beside a .log.swap (they may be the old segment's) and rebuilds the offset and
+    // time indexes, but a .txnindex cannot be rebuilt from its segment alone, so it stays .swap
+    // until the .log is regular (detail::complete_interrupted_swaps strips it then).
+    if (has_txn_index) std::rotate(regular.end() - 2, regular.end() - 1, regular.end());
     for (const auto& p : regular) {
       if (auto r = rename_file(filenames::with_suffix(p, filenames::swap_suffix), p); !r) return unexpected(r.error());
     }

@@ -9,13 +9,16 @@
 #include <unordered_map>
 
 #include "batch_view.h"
+#include "cleaned_txns.h"
 #include "file_util.h"
+#include "producer_batches.h"
 #include "gregor/common/logger.h"
 #include "gregor/log/cleaner/dedupe_map.h"
 #include "gregor/log/errc.h"
 #include "gregor/log/filenames.h"
 #include "gregor/log/offset_index.h"
 #include "gregor/log/time_index.h"
+#include "gregor/log/txn_index.h"
 #include "gregor/record/batch_filter.h"
 #include "gregor/record/batch_header.h"
 #include "segment_scan.h"
@@ -23,6 +26,7 @@
 namespace gregor::log {
 namespace {
 
+using cleaner_detail::cleaned_txns;
 using cleaner_detail::scanned_entry;
 using cleaner_detail::segment_scan;
 
@@ -37,6 +41,7 @@ void remove_cleaned_files(const std::filesystem::path& dir, int64_t base) {
   std::filesystem::remove(cleaned_path(filenames::log_file(dir, base)), ignored);
   std::filesystem::remove(cleaned_path(filenames::offset_index_file(dir, base)), ignored);
   std::filesystem::remove(cleaned_path(filenames::time_index_file(dir, base)), ignored);
+  std::filesystem::remove(cleaned_path(filenames::txn_index_file(dir, base)), ignored);
 }
 
 // Groups neighbouring segments so each group's log fits segment.bytes, its indexes
@@ -83,9 +88,13 @@ public:
     if (!oidx) return unexpected(oidx.error());
     auto tidx = time_index::open(cleaned_path(filenames::time_index_file(dir, base)), base, index_bytes);
     if (!tidx) return unexpected(tidx.error());
-    return std::unique_ptr<cleaned_writer>(
-        new cleaned_writer(std::move(file), std::move(*oidx), std::move(*tidx), cfg.index_interval_bytes, throttle));
+    return std::unique_ptr<cleaned_writer>(new cleaned_writer(std::move(file), std::move(*oidx), std::move(*tidx),
+                                                              cleaned_path(filenames::txn_index_file(dir, base)),
+                                                              cfg.index_interval_bytes, throttle));
   }
+
+  // Adds an aborted transaction whose ABORT marker this segment keeps (in marker order).
+  result<void> append_aborted(const aborted_txn& txn) { return _txns.append(txn); }
 
   // Appends one whole batch whose last offset is `last_offset` and max timestamp `max_timestamp`.
   result<void> append(bytes_view batch, int64_t last_offset, int64_t max_timestamp) {
@@ -116,6 +125,7 @@ public:
     if (auto r = _tidx.trim(); !r) return r;
     if (auto r = _oidx.flush(); !r) return r;
     if (auto r = _tidx.flush(); !r) return r;
+    if (auto r = _txns.flush(); !r) return r;
     if (auto r = detail::fsync_fd(_file->fd()); !r) return r;
     _oidx.close();
     _tidx.close();
@@ -128,9 +138,10 @@ public:
   size_t batches() const { return _batches; }
 
 private:
-  cleaned_writer(std::unique_ptr<file_descriptor> file, offset_index oidx, time_index tidx, int32_t interval,
-                 io_throttle* throttle)
-    : _file(std::move(file)), _oidx(std::move(oidx)), _tidx(std::move(tidx)), _interval(interval), _throttle(throttle) {}
+  cleaned_writer(std::unique_ptr<file_descriptor> file, offset_index oidx, time_index tidx,
+                 std::filesystem::path txn_file, int32_t interval, io_throttle* throttle)
+    : _file(std::move(file)), _oidx(std::move(oidx)), _tidx(std::move(tidx)), _txns(std::move(txn_file)),
+      _interval(interval), _throttle(throttle) {}
 
   result<void> flush_pending() {
     if (_pending.empty()) return {};
@@ -145,6 +156,7 @@ private:
   std::unique_ptr<file_descriptor> _file;
   offset_index _oidx;
   time_index _tidx;
+  txn_index _txns;  // created only at its first entry
   int32_t _interval;
   io_throttle* _throttle;
   bytes _pending;
@@ -161,8 +173,8 @@ private:
 // the mapped range: first uncleanable when everything fit, else the base of the first batch that
 // did not.
 result<int64_t> build_map(const clean_snapshot& snap, dedupe_map& map, clean_stats& stats, io_throttle* throttle) {
-  int64_t end = snap.first_uncleanable_offset;
   bool mapped_any = false;
+  cleaned_txns txns(snap.aborted_txns, snap.first_dirty_offset);
   for (const auto& seg : snap.segments) {
     if (seg.end_offset <= snap.first_dirty_offset) continue;
     if (seg.base_offset >= snap.first_uncleanable_offset) break;
@@ -176,7 +188,12 @@ result<int64_t> build_map(const clean_snapshot& snap, dedupe_map& map, clean_sta
       if (h.last_offset() >= snap.first_uncleanable_offset) return h.first_offset();
       if (h.magic < 2) continue;  // legacy entries are copied unchanged and never mapped
       auto bh = record::parse_batch_header((*e)->data);
-      if (!bh || bh->is_control()) continue;  // TODO(issue 7): transaction markers and aborted data
+      if (!bh) continue;  // the cleaning pass refuses it
+      if (bh->is_control()) {
+        txns.on_control_batch(bh->producer_id, h.last_offset(), bh->record_count, detail::parse_marker((*e)->data));
+        continue;
+      }
+      if (txns.on_data_batch(bh->producer_id, bh->is_transactional(), h.last_offset())) continue;  // aborted
       if (!map.has_room_for(static_cast<size_t>(std::max(bh->record_count, 0)))) {
         if (!mapped_any) {
           return unexpected(std::make_error_code(std::errc::not_enough_memory));  // dedupe buffer too small
@@ -196,26 +213,18 @@ result<int64_t> build_map(const clean_snapshot& snap, dedupe_map& map, clean_sta
       mapped_any = true;
     }
   }
-  (void)end;
   return snap.first_uncleanable_offset;
 }
 
-// For every producer id in the segments to clean, the base offset of its last batch there.
-result<std::unordered_map<int64_t, int64_t>> last_batch_per_producer(const std::vector<cleaner_segment>& segs,
-                                                                      io_throttle* throttle) {
-  std::unordered_map<int64_t, int64_t> out;
-  for (const auto& seg : segs) {
-    segment_scan scan(seg.file, seg.size, throttle);
-    while (true) {
-      auto e = scan.next();
-      if (!e) return unexpected(e.error());
-      if (!*e) break;
-      if ((*e)->header.magic < 2) continue;
-      auto bh = record::parse_batch_header((*e)->data);
-      if (bh && bh->producer_id >= 0) out[bh->producer_id] = bh->base_offset;
-    }
-  }
-  return out;
+// Whether `h` must stay, at least empty, to keep what producer state rebuilt from the log needs of a
+// producer the log still knows: the batch holding its last data offset, or, when it has none, a
+// marker at its current epoch (Kafka's isBatchLastRecordOfProducer).
+bool holds_producer_state(const clean_snapshot& snap, const record::batch_header& h, int64_t last_offset) {
+  if (h.producer_id < 0) return false;
+  auto it = snap.producers.find(h.producer_id);
+  if (it == snap.producers.end()) return false;
+  if (it->second.last_data_offset >= 0) return last_offset == it->second.last_data_offset;
+  return h.is_control() && h.producer_epoch == it->second.epoch;
 }
 
 } // namespace
@@ -251,9 +260,6 @@ result<clean_output> clean_log(const clean_snapshot& snap, dedupe_map& map, int6
   for (const auto& s : snap.segments) {
     if (s.base_offset < *mapped_end) to_clean.push_back(s);
   }
-  auto producers = last_batch_per_producer(to_clean, throttle);
-  if (!producers) return unexpected(producers.error());
-
   const int64_t end = *mapped_end;
   const int64_t horizon = now_ms > std::numeric_limits<int64_t>::max() - snap.cfg.delete_retention_ms
                               ? std::numeric_limits<int64_t>::max()
@@ -263,6 +269,9 @@ result<clean_output> clean_log(const clean_snapshot& snap, dedupe_map& map, int6
     return unexpected(ec);
   };
 
+  // One scan over every segment to clean, from the log's first: a marker's transaction may have
+  // begun in any earlier segment.
+  cleaned_txns txns(snap.aborted_txns, to_clean.front().base_offset);
   for (const auto& group : group_segments(to_clean, snap.cfg)) {
     int64_t base = group.front().base_offset;
     auto writer = cleaned_writer::create(snap.dir, base, snap.cfg, throttle);
@@ -286,35 +295,48 @@ result<clean_output> clean_log(const clean_snapshot& snap, dedupe_map& map, int6
         const auto& h = entry.header;
         auto verbatim = [&]() { return (*writer)->append(entry.data, h.last_offset(), h.max_timestamp); };
 
-        if (h.magic < 2 || h.first_offset() >= end) {
+        if (h.magic < 2) {
           if (auto r = verbatim(); !r) return fail(r.error());
           continue;
         }
         auto bh = record::parse_batch_header(entry.data);
         if (!bh) return fail(make_error_code(errc::corrupt_log));
+        record::filter_options opts;
+        opts.keep_if_empty = last_batch || holds_producer_state(snap, *bh, h.last_offset());
+        std::function<bool(const record::filter_record&)> keep;
         if (bh->is_control()) {
-          // TODO(issue 7): drop markers once their transaction's data is gone and the horizon
-          // passed, and drop records of aborted transactions (needs the .txnindex / producer state).
+          // A marker that may go is first marked with a delete horizon, then dropped by a cleaning
+          // after it (Kafka: so that a read_committed consumer behind the cleaner still sees it).
+          bool may_go = txns.on_control_batch(bh->producer_id, h.last_offset(), bh->record_count,
+                                              detail::parse_marker(entry.data));
+          bool drop = may_go && bh->has_delete_horizon() && now_ms >= bh->base_timestamp;
+          if (may_go && !bh->has_delete_horizon()) opts.delete_horizon_ms = horizon;
+          opts.horizon_without_tombstone = true;
+          keep = [drop](const record::filter_record&) { return !drop; };
+        } else if (txns.on_data_batch(bh->producer_id, bh->is_transactional(), h.last_offset())) {
+          keep = [&](const record::filter_record&) {
+            ++out.stats.aborted_records_dropped;
+            return false;
+          };
+        } else if (h.first_offset() >= end) {
+          // Beyond the map: still dirty, copied as it is.
           if (auto r = verbatim(); !r) return fail(r.error());
           continue;
+        } else {
+          bool has_horizon = bh->has_delete_horizon();
+          int64_t batch_horizon = bh->base_timestamp;
+          opts.delete_horizon_ms = horizon;
+          keep = [&, has_horizon, batch_horizon](const record::filter_record& r) {
+            if (!r.key) return false;           // keyless records cannot be compacted
+            if (r.offset >= end) return true;   // beyond the map: still dirty
+            auto latest = map.get(*r.key);
+            if (latest && r.offset < *latest) return false;  // superseded
+            if (r.value) return true;
+            bool expired = has_horizon && now_ms >= batch_horizon;
+            if (expired) ++out.stats.tombstones_dropped;
+            return !expired;
+          };
         }
-        bool has_horizon = bh->has_delete_horizon();
-        int64_t batch_horizon = bh->base_timestamp;
-        auto keep = [&](const record::filter_record& r) {
-          if (!r.key) return false;           // keyless records cannot be compacted
-          if (r.offset >= end) return true;   // beyond the map: still dirty
-          auto latest = map.get(*r.key);
-          if (latest && r.offset < *latest) return false;  // superseded
-          if (r.value) return true;
-          bool expired = has_horizon && now_ms >= batch_horizon;
-          if (expired) ++out.stats.tombstones_dropped;
-          return !expired;
-        };
-        record::filter_options opts;
-        opts.delete_horizon_ms = horizon;
-        auto pid = producers->find(bh->producer_id);
-        opts.keep_if_empty = last_batch || (bh->producer_id >= 0 && pid != producers->end() &&
-                                             pid->second == bh->base_offset);
         auto f = record::filter_batch(entry.data, keep, opts);
         if (!f) return fail(f.error());
         out.stats.records_kept += static_cast<uint64_t>(f->kept);
@@ -328,6 +350,9 @@ result<clean_output> clean_log(const clean_snapshot& snap, dedupe_map& map, int6
         case record::filter_result::kind::dropped: break;
         }
       }
+    }
+    for (const auto& txn : txns.take_retained()) {
+      if (auto r = (*writer)->append_aborted(txn); !r) return fail(r.error());
     }
     out.stats.bytes_written += (*writer)->size();
     out.groups.back().size = (*writer)->size();

@@ -5,8 +5,8 @@
 //     ranges and records the sealed segments involved (their shared descriptors). Cheap.
 //  2. clean_log()              on a cleaner thread, touching no partition_log: reads the snapshot's
 //     segments (sealed segments are immutable), builds the key -> latest offset map and writes
-//     `<base>.log.cleaned` / `.index.cleaned` / `.timeindex.cleaned`, fsync'd, per group of
-//     neighbouring segments.
+//     `<base>.log.cleaned` / `.index.cleaned` / `.timeindex.cleaned` (and `.txnindex.cleaned` when
+//     aborted transactions stay), fsync'd, per group of neighbouring segments.
 //  3. swap_cleaned()           on the log's owner again: checks that the snapshot's segments are still
 //     the log's (retention may have removed some meanwhile: then nothing changes and the .cleaned
 //     files are removed), then per group renames .cleaned -> .swap, the replaced segments' files ->
@@ -17,11 +17,16 @@
 // Record rules: the latest record per key survives (with its original offset); a tombstone survives
 // its first cleaning with its batch marked (attribute bit 6, base timestamp = now +
 // delete.retention.ms) and is dropped by a later cleaning once now >= that horizon; keyless records
-// are dropped; control batches are kept as they are. Kept batches keep base offset, last offset
-// delta, max timestamp and codec. A batch left without records is dropped, except (a) the last
-// batch of each output segment, kept empty so the segment's offset range stays known (swap
-// recovery and log end offset rely on it), and (b) the last batch of each producer id in the
-// cleaned range, kept empty so producer state (issue 7) can find its last sequence.
+// are dropped. Transactions (Kafka's rules, see cleaned_txns.h): records of aborted transactions
+// are dropped and never mapped; a transaction marker whose transaction has no batch left is marked
+// with a delete horizon like a tombstone and dropped after it; an ABORT marker that stays keeps its
+// .txnindex entry, which goes into the cleaned segment's own `.txnindex`. Kept batches keep base
+// offset, last offset delta, max timestamp and codec. A batch left without records is dropped,
+// except (a) the last batch of each output segment, kept empty so the segment's offset range stays
+// known (swap recovery and log end offset rely on it), and (b) the batch holding the last data
+// offset of each producer the log's producer state still knows (or, for one without data, its
+// marker at its current epoch), kept empty so producer state rebuilt from the log finds its last
+// sequence and epoch.
 // Legacy magic 0/1 entries are copied unchanged.
 
 #include <cstdint>
@@ -29,12 +34,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "gregor/common/iobuf.h"
 #include "gregor/common/result.h"
 #include "gregor/common/topic_partition.h"
 #include "gregor/log/log_config.h"
+#include "gregor/log/producer_state.h"
 
 namespace gregor::log {
 
@@ -56,6 +63,12 @@ struct cleaner_segment {
   std::shared_ptr<const file_descriptor> file;  // also identifies the segment at swap time
 };
 
+// What the cleaner needs of one producer the log's producer state knows (Kafka's LastRecord).
+struct cleaner_producer {
+  int64_t last_data_offset = -1;  // last offset of its last data batch; -1: none retained
+  int16_t epoch = no_producer_epoch;
+};
+
 struct clean_snapshot {
   std::filesystem::path dir;
   topic_partition tp;
@@ -69,6 +82,10 @@ struct clean_snapshot {
   bool max_lag_exceeded = false;
   // Sealed segments from the first one up to the last with base < first_uncleanable_offset.
   std::vector<cleaner_segment> segments;
+  // Every .txnindex entry of the log (aborted transactions), in marker order.
+  std::vector<aborted_txn> aborted_txns;
+  // The producers the log's producer state knows (expired ones are gone), by producer id.
+  std::unordered_map<int64_t, cleaner_producer> producers;
 
   double dirty_ratio() const {
     uint64_t total = clean_bytes + dirty_bytes;
@@ -82,8 +99,9 @@ struct clean_snapshot {
 
 // On the log's owner. `checkpointed_first_dirty` comes from cleaner-offset-checkpoint (-1 if
 // none); it is reset to the log start offset when outside [log start, log end]. The dirty range
-// ends at min(active segment base, high_watermark, base of the first segment newer than
-// now - min.compaction.lag.ms). nullopt if the log is closed.
+// ends at min(active segment base, high_watermark, last stable offset, base of the first segment
+// newer than now - min.compaction.lag.ms); at the log start when a .txnindex cannot be read (the
+// next open rebuilds it). nullopt if the log is closed.
 std::optional<clean_snapshot> snapshot_for_cleaning(const partition_log& log, int64_t checkpointed_first_dirty,
                                                     int64_t high_watermark, int64_t now_ms);
 
@@ -101,6 +119,7 @@ struct clean_stats {
   uint64_t records_read = 0;
   uint64_t records_kept = 0;
   uint64_t tombstones_dropped = 0;
+  uint64_t aborted_records_dropped = 0;
   uint64_t keys_mapped = 0;
 };
 
