@@ -43,6 +43,24 @@ asio::awaitable<append_written> append_records(replication::replica_manager& rep
   co_return out;
 }
 
+error_code client_error(error_code appended, error_code too_large) {
+  switch (appended) {
+  case error_code::unknown_topic_or_partition:
+  case error_code::not_enough_replicas:
+  case error_code::not_enough_replicas_after_append:
+  case error_code::request_timed_out:
+    return error_code::coordinator_not_available;
+  case error_code::not_leader_or_follower:
+  case error_code::kafka_storage_error:
+    return error_code::not_coordinator;
+  case error_code::message_too_large:
+  case error_code::record_list_too_large:
+    return too_large;
+  default:
+    return appended;
+  }
+}
+
 asio::awaitable<replay_summary> replay_partition(replication::replica_manager& replicas, topic_partition tp,
                                                  int32_t buffer_bytes, const replay_visitor& visitor) {
   replay_summary summary;

@@ -54,6 +54,12 @@ struct append_written {
 boost::asio::awaitable<append_written> append_records(replication::replica_manager& replicas, topic_partition tp,
                                                       const record_list& records, append_options options);
 
+// What a failed append means to the coordinator's client (the mapping Kafka's GroupMetadataManager
+// and TransactionStateManager share): no ISR or a timeout is COORDINATOR_NOT_AVAILABLE, a lost
+// leadership or storage failure NOT_COORDINATOR, a batch too large `too_large` (where the two
+// differ); NONE and any other code pass through.
+error_code client_error(error_code appended, error_code too_large);
+
 struct replay_visitor {
   // Asked before every read: false stops the replay (leadership lost meanwhile).
   std::function<bool()> still_wanted;

@@ -21,25 +21,11 @@ auto logger() { return get_logger("group-coordinator"); }
 
 using record_list = std::vector<std::pair<bytes, std::optional<bytes>>>;
 
-// What a failed append means to a group client (Kafka's GroupMetadataManager mapping).
+// What a failed append means to a group client (Kafka's GroupMetadataManager mapping): a batch too
+// large, and INVALID_FETCH_SIZE too, is INVALID_COMMIT_OFFSET_SIZE.
 error_code coordinator_error(error_code e) {
-  switch (e) {
-  case error_code::none: return error_code::none;
-  case error_code::unknown_topic_or_partition:
-  case error_code::not_enough_replicas:
-  case error_code::not_enough_replicas_after_append:
-  case error_code::request_timed_out:
-    return error_code::coordinator_not_available;
-  case error_code::not_leader_or_follower:
-  case error_code::kafka_storage_error:
-    return error_code::not_coordinator;
-  case error_code::message_too_large:
-  case error_code::record_list_too_large:
-  case error_code::invalid_fetch_size:
-    return error_code::invalid_commit_offset_size;
-  default:
-    return e;
-  }
+  if (e == error_code::invalid_fetch_size) return error_code::invalid_commit_offset_size;
+  return coordinator_log::client_error(e, error_code::invalid_commit_offset_size);
 }
 
 std::string lower(std::string s) {

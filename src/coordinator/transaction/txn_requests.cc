@@ -15,26 +15,6 @@ namespace {
 
 auto logger() { return get_logger("transaction-coordinator"); }
 
-// What a failed write means to a transactional client (Kafka's TransactionStateManager mapping).
-error_code coordinator_error(error_code e) {
-  switch (e) {
-  case error_code::none: return error_code::none;
-  case error_code::unknown_topic_or_partition:
-  case error_code::not_enough_replicas:
-  case error_code::not_enough_replicas_after_append:
-  case error_code::request_timed_out:
-    return error_code::coordinator_not_available;
-  case error_code::not_leader_or_follower:
-  case error_code::kafka_storage_error:
-    return error_code::not_coordinator;
-  case error_code::message_too_large:
-  case error_code::record_list_too_large:
-    return error_code::unknown_server_error;
-  default:
-    return e;
-  }
-}
-
 init_producer_id_result init_error(error_code e) {
   init_producer_id_result r;
   r.error = e;
@@ -65,7 +45,8 @@ asio::awaitable<error_code> transaction_coordinator::impl::write_transition(std:
     logger()->warn("writing {} of {} to {} failed: {} {}", state_name(t.state), id, tp.to_string(),
                    protocol::error_name(written.error), written.message);
     m->abandon(epoch_fence);
-    co_return coordinator_error(written.error);
+    // Kafka's TransactionStateManager answers a write too large with UNKNOWN_SERVER_ERROR.
+    co_return coordinator_log::client_error(written.error, error_code::unknown_server_error);
   }
   if (!m->complete(t)) {
     logger()->error("{}: the written transition to {} was not the pending one; dropped", id, state_name(t.state));
