@@ -114,11 +114,27 @@ public:
   asio::awaitable<void> expire_offsets(std::shared_ptr<impl> self);
   asio::awaitable<void> remove_partitions(std::shared_ptr<impl> self, std::vector<topic_partition> partitions);
   void schedule_retention();
+  using record_list = std::vector<std::pair<bytes, std::optional<bytes>>>;
   // Appends one batch of (key, value) records to offsets partition `partition` and maps the
   // outcome to the coordinator's error codes (Kafka's GroupMetadataManager mapping).
   // With a producer id: one transactional batch of that producer (TxnOffsetCommit).
-  asio::awaitable<error_code> append(int32_t partition, std::vector<std::pair<bytes, std::optional<bytes>>> records,
-                                     int64_t producer_id = -1, int16_t producer_epoch = -1);
+  asio::awaitable<error_code> append(int32_t partition, record_list records, int64_t producer_id = -1,
+                                     int16_t producer_epoch = -1);
+  // What an offset commit (OffsetCommit, TxnOffsetCommit) writes for `partitions`: a record per
+  // partition whose metadata fits offset.metadata.max.bytes (the others are answered
+  // OFFSET_METADATA_TOO_LARGE in `result`), committed at the partition's commit timestamp or now
+  // when it has none (-1), expiring `retention_ms` later when that is >= 0.
+  struct offset_records {
+    record_list records;
+    std::vector<std::pair<size_t, committed_offset>> accepted;  // index in `partitions`, offset written
+  };
+  offset_records commit_records(const std::string& group_id, const std::vector<offset_commit_partition>& partitions,
+                                int64_t retention_ms, offset_commit_result& result) const;
+  // Appends an offset commit's records for the group of `slot`, counted in its pending_writes
+  // meanwhile (see append() for the producer). `slot` is read before the append only; a group gone
+  // by its end (unloaded or deleted) makes the outcome NOT_COORDINATOR.
+  asio::awaitable<error_code> append_offsets(group_slot& slot, record_list records, int64_t producer_id = -1,
+                                             int16_t producer_epoch = -1);
   // Writes the group's metadata (GroupMetadataValue v3) with `assignments` for the members.
   asio::awaitable<error_code> store_group(const group& g, const std::map<std::string, bytes>& assignments);
 

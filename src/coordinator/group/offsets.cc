@@ -91,6 +91,42 @@ asio::awaitable<error_code> group_coordinator::impl::append(int32_t partition, r
   co_return coordinator_error(out.error);
 }
 
+group_coordinator::impl::offset_records group_coordinator::impl::commit_records(
+    const std::string& group_id, const std::vector<offset_commit_partition>& partitions, int64_t retention_ms,
+    offset_commit_result& result) const {
+  const int64_t now = now_ms();
+  const size_t max_metadata = static_cast<size_t>(std::max(_config.offset_metadata_max_bytes(), 0));
+  offset_records out;
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    const auto& p = partitions[i];
+    committed_offset o;
+    o.offset = p.offset;
+    o.leader_epoch = p.leader_epoch;
+    o.metadata = p.metadata.value_or("");
+    o.commit_timestamp = p.commit_timestamp >= 0 ? p.commit_timestamp : now;
+    if (retention_ms >= 0) o.expire_timestamp = o.commit_timestamp + retention_ms;
+    if (o.metadata.size() > max_metadata) {
+      result[i] = error_code::offset_metadata_too_large;
+      continue;
+    }
+    out.records.emplace_back(encode_offset_commit_key(group_id, p.tp), encode_offset_commit_value(o));
+    out.accepted.emplace_back(i, std::move(o));
+  }
+  return out;
+}
+
+asio::awaitable<error_code> group_coordinator::impl::append_offsets(group_slot& slot, record_list records,
+                                                                    int64_t producer_id, int16_t producer_epoch) {
+  const std::string group_id = slot.g.id;
+  const int32_t partition = slot.g.partition;
+  ++slot.g.pending_writes;
+  error_code e = co_await append(partition, std::move(records), producer_id, producer_epoch);
+  group_slot* after = find(group_id);  // unloaded or deleted meanwhile?
+  if (after != nullptr) --after->g.pending_writes;
+  if (e == error_code::none && after == nullptr) e = error_code::not_coordinator;
+  co_return e;
+}
+
 asio::awaitable<error_code> group_coordinator::impl::store_group(const group& g,
                                                                  const std::map<std::string, bytes>& assignments) {
   record_list records;
@@ -136,33 +172,11 @@ asio::awaitable<offset_commit_result> group_coordinator::impl::commit(std::share
       schedule(*slot);
     }
   }
-  int64_t now = now_ms();
-  size_t max_metadata = static_cast<size_t>(std::max(_config.offset_metadata_max_bytes(), 0));
-  record_list records;
-  std::vector<std::pair<size_t, committed_offset>> accepted;
-  for (size_t i = 0; i < req.partitions.size(); ++i) {
-    const auto& p = req.partitions[i];
-    committed_offset o;
-    o.offset = p.offset;
-    o.leader_epoch = p.leader_epoch;
-    o.metadata = p.metadata.value_or("");
-    o.commit_timestamp = p.commit_timestamp >= 0 ? p.commit_timestamp : now;
-    if (req.retention_time_ms >= 0) o.expire_timestamp = o.commit_timestamp + req.retention_time_ms;
-    if (o.metadata.size() > max_metadata) {
-      result[i] = error_code::offset_metadata_too_large;
-      continue;
-    }
-    records.emplace_back(encode_offset_commit_key(req.group_id, p.tp), encode_offset_commit_value(o));
-    accepted.emplace_back(i, std::move(o));
-  }
-  if (records.empty()) co_return result;
-  int32_t partition = slot->g.partition;
-  ++slot->g.pending_writes;
-  error_code e = co_await append(partition, std::move(records));
-  slot = find(req.group_id);  // unloaded or deleted meanwhile?
-  if (slot != nullptr) --slot->g.pending_writes;
-  if (e == error_code::none && slot == nullptr) e = error_code::not_coordinator;
-  for (auto& [i, o] : accepted) {
+  offset_records written = commit_records(req.group_id, req.partitions, req.retention_time_ms, result);
+  if (written.records.empty()) co_return result;
+  error_code e = co_await append_offsets(*slot, std::move(written.records));
+  slot = find(req.group_id);  // null when the group went meanwhile (e is then an error)
+  for (auto& [i, o] : written.accepted) {
     result[i] = e;
     if (e == error_code::none) slot->g.offsets[req.partitions[i].tp] = std::move(o);
   }

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 
-#include "../coordinator_log.h"
 #include "coordinator_impl.h"
 #include "gregor/common/logger.h"
 
@@ -38,45 +37,26 @@ asio::awaitable<offset_commit_result> group_coordinator::impl::txn_commit(std::s
   }
   // Without a producer id this is a plain offset commit (Kafka's isTxnOffsetCommit).
   const bool transactional = req.producer_id >= 0;
-  const int64_t now = now_ms();
-  const size_t max_metadata = static_cast<size_t>(std::max(_config.offset_metadata_max_bytes(), 0));
-  coordinator_log::record_list records;
-  std::vector<std::pair<size_t, committed_offset>> accepted;
-  for (size_t i = 0; i < req.partitions.size(); ++i) {
-    const auto& p = req.partitions[i];
-    committed_offset o;
-    o.offset = p.offset;
-    o.leader_epoch = p.leader_epoch;
-    o.metadata = p.metadata.value_or("");
-    o.commit_timestamp = now;
-    if (o.metadata.size() > max_metadata) {
-      result[i] = error_code::offset_metadata_too_large;
-      continue;
-    }
-    records.emplace_back(encode_offset_commit_key(req.group_id, p.tp), encode_offset_commit_value(o));
-    accepted.emplace_back(i, std::move(o));
-  }
-  if (records.empty()) co_return result;
+  // No retention time; no commit timestamp either (TxnOffsetCommit has none: the handler leaves
+  // it -1, so the offsets are committed now).
+  offset_records written = commit_records(req.group_id, req.partitions, -1, result);
+  if (written.records.empty()) co_return result;
   // Pending before the append (Kafka's prepareTxnOffsetCommit): a marker that lands while the
   // append waits for the ISR then completes them, as it must (the records precede it in the log).
   if (transactional) {
-    for (const auto& [i, o] : accepted) slot->g.pending_txn_offsets[req.producer_id][req.partitions[i].tp] = o;
+    for (const auto& [i, o] : written.accepted) slot->g.pending_txn_offsets[req.producer_id][req.partitions[i].tp] = o;
   }
-  const int32_t partition = slot->g.partition;
-  ++slot->g.pending_writes;
-  error_code e = co_await append(partition, std::move(records), req.producer_id, req.producer_epoch);
-  slot = find(req.group_id);  // unloaded or deleted meanwhile?
-  if (slot != nullptr) --slot->g.pending_writes;
-  if (e == error_code::none && slot == nullptr) e = error_code::not_coordinator;
+  error_code e = co_await append_offsets(*slot, std::move(written.records), req.producer_id, req.producer_epoch);
+  slot = find(req.group_id);  // null when the group went meanwhile (e is then an error)
   if (e != error_code::none && transactional && slot != nullptr) {
     // Kafka's failPendingTxnOffsetCommit: the write did not happen (as far as we know).
     auto pending = slot->g.pending_txn_offsets.find(req.producer_id);
     if (pending != slot->g.pending_txn_offsets.end()) {
-      for (const auto& [i, o] : accepted) pending->second.erase(req.partitions[i].tp);
+      for (const auto& [i, o] : written.accepted) pending->second.erase(req.partitions[i].tp);
       if (pending->second.empty()) slot->g.pending_txn_offsets.erase(pending);
     }
   }
-  for (auto& [i, o] : accepted) {
+  for (auto& [i, o] : written.accepted) {
     result[i] = e;
     if (e == error_code::none && !transactional) slot->g.offsets[req.partitions[i].tp] = std::move(o);
   }
