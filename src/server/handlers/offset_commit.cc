@@ -22,6 +22,7 @@
 #include "gregor/zk/kafka_zk.h"
 #include "handler.h"
 #include "known_partitions.h"
+#include "offset_commit_partitions.h"
 
 namespace gregor::server {
 namespace {
@@ -44,16 +45,7 @@ struct offset_commit_handler {
     const std::vector<partition_slot> known = known_partitions(*snap, req.topics, resp.topics);
     if (known.empty()) co_return resp;
     group::offset_commit_request commit;
-    for (const auto& slot : known) {
-      const auto& t = req.topics[slot.topic];
-      const auto& p = t.partitions[slot.partition];
-      auto& out = commit.partitions.emplace_back();
-      out.tp = topic_partition{t.name, p.partition_index};
-      out.offset = p.committed_offset;
-      out.leader_epoch = v >= 6 ? p.committed_leader_epoch : -1;
-      out.metadata = p.committed_metadata;
-      out.commit_timestamp = v == 1 ? p.commit_timestamp : -1;
-    }
+    commit.partitions = offset_commit_partitions(req.topics, known, v >= 6, v == 1);
 
     std::vector<error_code> errors;
     if (v == 0) {

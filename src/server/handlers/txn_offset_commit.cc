@@ -9,6 +9,7 @@
 #include "gregor/protocol/messages/txn_offset_commit.h"
 #include "handler.h"
 #include "known_partitions.h"
+#include "offset_commit_partitions.h"
 
 namespace gregor::server {
 namespace {
@@ -40,15 +41,7 @@ struct txn_offset_commit_handler {
       commit.member_id = req.member_id;
       commit.group_instance_id = req.group_instance_id;
     }
-    for (const auto& slot : known) {
-      const auto& t = req.topics[slot.topic];
-      const auto& p = t.partitions[slot.partition];
-      auto& out = commit.partitions.emplace_back();
-      out.tp = topic_partition{t.name, p.partition_index};
-      out.offset = p.committed_offset;
-      out.leader_epoch = v >= 2 ? p.committed_leader_epoch : -1;
-      out.metadata = p.committed_metadata;
-    }
+    commit.partitions = offset_commit_partitions(req.topics, known, v >= 2);
     std::vector<error_code> errors(known.size(), error_code::coordinator_not_available);
     if (svc.groups != nullptr) errors = co_await svc.groups->commit_txn_offsets(std::move(commit));
     answer_known(resp.topics, known, errors);
