@@ -6,8 +6,12 @@
 //
 // Request topics are anything with `name` and `partitions[].partition_index`; answer topics have
 // the same plus `partitions[].error_code`. Pure functions over the caller's objects.
+//
+// mirror_partitions() also takes request topics that list bare indexes in `partition_indexes`
+// (DescribeProducers, WriteTxnMarkers).
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -31,11 +35,17 @@ void mirror_partitions(AnswerTopics& answer, const RequestTopics& topics, protoc
   for (const auto& t : topics) {
     auto& tr = answer.emplace_back();
     tr.name = t.name;
-    tr.partitions.reserve(t.partitions.size());
-    for (const auto& p : t.partitions) {
+    auto add = [&](int32_t index) {
       auto& pr = tr.partitions.emplace_back();
-      pr.partition_index = p.partition_index;
+      pr.partition_index = index;
       pr.error_code = code(e);
+    };
+    if constexpr (requires { t.partition_indexes; }) {
+      tr.partitions.reserve(t.partition_indexes.size());
+      for (int32_t index : t.partition_indexes) add(index);
+    } else {
+      tr.partitions.reserve(t.partitions.size());
+      for (const auto& p : t.partitions) add(p.partition_index);
     }
   }
 }

@@ -8,6 +8,7 @@
 #include "gregor/protocol/messages/describe_producers.h"
 #include "gregor/replication/replica_manager.h"
 #include "handler.h"
+#include "known_partitions.h"
 
 namespace gregor::server {
 namespace {
@@ -24,18 +25,15 @@ struct describe_producers_handler {
   static asio::awaitable<response> handle(request_context& ctx, request& req) {
     auto& svc = ctx.services;
     auto snap = svc.metadata->snapshot();
-    response resp;
-    for (const auto& t : req.topics) {
-      auto& tr = resp.topics.emplace_back();
-      tr.name = t.name;
-      for (int32_t index : t.partition_indexes) {
-        auto& pr = tr.partitions.emplace_back();
-        pr.partition_index = index;
-        if (snap->find_partition(t.name, index) == nullptr) {
+    // The answer mirrors the request; each partition's error is filled in below.
+    response resp = error_response(req, 0, error_code::none);
+    for (auto& tr : resp.topics) {
+      for (auto& pr : tr.partitions) {
+        if (snap->find_partition(tr.name, pr.partition_index) == nullptr) {
           pr.error_code = code(error_code::unknown_topic_or_partition);
           continue;
         }
-        const topic_partition tp{t.name, index};  // named: GCC 12 and temporaries in co_await
+        const topic_partition tp{tr.name, pr.partition_index};  // named: GCC 12 and temporaries in co_await
         auto out = co_await svc.replicas->describe_producers(tp);
         if (out.error == error_code::unknown_topic_or_partition) out.error = error_code::not_leader_or_follower;
         pr.error_code = code(out.error);
@@ -53,17 +51,10 @@ struct describe_producers_handler {
     co_return resp;
   }
 
+  // Every partition of the request with `e`.
   static response error_response(const request& req, int16_t, error_code e) {
     response resp;
-    for (const auto& t : req.topics) {
-      auto& tr = resp.topics.emplace_back();
-      tr.name = t.name;
-      for (int32_t index : t.partition_indexes) {
-        auto& pr = tr.partitions.emplace_back();
-        pr.partition_index = index;
-        pr.error_code = code(e);
-      }
-    }
+    mirror_partitions(resp.topics, req.topics, e);
     return resp;
   }
 };

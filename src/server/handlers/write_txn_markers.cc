@@ -15,6 +15,7 @@
 #include "gregor/protocol/messages/write_txn_markers.h"
 #include "gregor/replication/replica_manager.h"
 #include "handler.h"
+#include "known_partitions.h"
 
 namespace gregor::server {
 namespace {
@@ -38,34 +39,33 @@ struct write_txn_markers_handler {
   static asio::awaitable<response> handle(request_context& ctx, request& req) {
     auto& svc = ctx.services;
     auto snap = svc.metadata->snapshot();
-    response resp;
+    // The answer mirrors the request; each partition's error is filled in below.
+    response resp = error_response(req, 0, error_code::none);
     std::vector<replication::replication_wait> pending;
     std::vector<response_slot> slots;
-    for (const auto& m : req.markers) {
-      auto& mr = resp.markers.emplace_back();
-      mr.producer_id = m.producer_id;
+    for (size_t mi = 0; mi < req.markers.size(); ++mi) {
+      const auto& m = req.markers[mi];
       const replication::txn_marker_request marker{.producer_id = m.producer_id,
                                                    .producer_epoch = m.producer_epoch,
                                                    .commit = m.transaction_result,
                                                    .coordinator_epoch = m.coordinator_epoch};
-      for (const auto& t : m.topics) {
-        auto& tr = mr.topics.emplace_back();
-        tr.name = t.name;
-        for (int32_t index : t.partition_indexes) {
-          auto& pr = tr.partitions.emplace_back();
-          pr.partition_index = index;
-          if (snap->find_partition(t.name, index) == nullptr) {
+      auto& mr = resp.markers[mi];
+      for (size_t ti = 0; ti < mr.topics.size(); ++ti) {
+        auto& tr = mr.topics[ti];
+        for (size_t pi = 0; pi < tr.partitions.size(); ++pi) {
+          auto& pr = tr.partitions[pi];
+          if (snap->find_partition(tr.name, pr.partition_index) == nullptr) {
             pr.error_code = code(error_code::unknown_topic_or_partition);
             continue;
           }
-          topic_partition tp{t.name, index};
+          topic_partition tp{tr.name, pr.partition_index};
           auto written = co_await svc.replicas->write_txn_marker(tp, marker);
           // Known to the cluster but not hosted here: not its leader.
           if (written.error == error_code::unknown_topic_or_partition) written.error = error_code::not_leader_or_follower;
           pr.error_code = code(written.error);
           if (written.error == error_code::none) {
             pending.push_back({tp, written.last_offset + 1, written.leadership_term});
-            slots.push_back({resp.markers.size() - 1, mr.topics.size() - 1, tr.partitions.size() - 1});
+            slots.push_back({mi, ti, pi});
           }
         }
       }
@@ -102,20 +102,13 @@ struct write_txn_markers_handler {
     }
   }
 
+  // Every partition of every marker with `e`.
   static response error_response(const request& req, int16_t, error_code e) {
     response resp;
     for (const auto& m : req.markers) {
       auto& mr = resp.markers.emplace_back();
       mr.producer_id = m.producer_id;
-      for (const auto& t : m.topics) {
-        auto& tr = mr.topics.emplace_back();
-        tr.name = t.name;
-        for (int32_t index : t.partition_indexes) {
-          auto& pr = tr.partitions.emplace_back();
-          pr.partition_index = index;
-          pr.error_code = code(e);
-        }
-      }
+      mirror_partitions(mr.topics, m.topics, e);
     }
     return resp;
   }
