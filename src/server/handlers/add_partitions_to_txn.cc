@@ -62,29 +62,22 @@ struct add_partitions_to_txn_handler {
   // add a __consumer_offsets partition) TOPIC_AUTHORIZATION_FAILED, unknown partitions
   // UNKNOWN_TOPIC_OR_PARTITION, and the rest OPERATION_NOT_ATTEMPTED.
   static response refusal(const request& req, const metadata::cluster_snapshot& snap) {
-    response resp;
-    for (const auto& t : req.v3_and_below_topics) {
-      auto& out = resp.results_by_topic_v3_and_below.emplace_back();
-      out.name = t.name;
-      const bool internal = metadata::is_internal_topic(t.name);
-      const auto* topic = snap.find_topic(t.name);
-      for (int32_t p : t.partitions) {
-        error_code e = error_code::operation_not_attempted;
-        if (internal) {
-          e = error_code::topic_authorization_failed;
-        } else if (topic == nullptr || topic->partitions.count(p) == 0) {
-          e = error_code::unknown_topic_or_partition;
-        }
-        auto& r = out.results_by_partition.emplace_back();
-        r.partition_index = p;
-        r.partition_error_code = code(e);
-      }
-    }
-    return resp;
+    return answer_each(req, [&](const std::string& name, int32_t p) {
+      if (metadata::is_internal_topic(name)) return error_code::topic_authorization_failed;
+      const auto* topic = snap.find_topic(name);
+      if (topic == nullptr || topic->partitions.count(p) == 0) return error_code::unknown_topic_or_partition;
+      return error_code::operation_not_attempted;
+    });
   }
 
   // Every partition of the request gets `e`.
   static response error_response(const request& req, int16_t, error_code e) {
+    return answer_each(req, [e](const std::string&, int32_t) { return e; });
+  }
+
+  // Every partition of the request, in request order, with the error `error_of(topic, partition)`.
+  template <class ErrorOf>
+  static response answer_each(const request& req, ErrorOf error_of) {
     response resp;
     for (const auto& t : req.v3_and_below_topics) {
       auto& out = resp.results_by_topic_v3_and_below.emplace_back();
@@ -92,7 +85,7 @@ struct add_partitions_to_txn_handler {
       for (int32_t p : t.partitions) {
         auto& r = out.results_by_partition.emplace_back();
         r.partition_index = p;
-        r.partition_error_code = code(e);
+        r.partition_error_code = code(error_of(t.name, p));
       }
     }
     return resp;
