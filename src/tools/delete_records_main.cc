@@ -23,18 +23,14 @@
 #include "cli_util.h"
 #include "gregor/client/sync_client.h"
 #include "gregor/common/logger.h"
-#include "gregor/network/client_connection.h"
 #include "gregor/protocol/error_code.h"
-#include "gregor/protocol/framing.h"
 #include "gregor/protocol/messages/delete_records.h"
+#include "raw_call.h"
 
 namespace {
 
 namespace gc = gregor::client;
 namespace gp = gregor::protocol;
-namespace asio = boost::asio;
-using gregor::result;
-using gregor::unexpected;
 
 // v1: every broker with the API understands it (v2 only adds flexible encoding).
 constexpr int16_t delete_version = 1;
@@ -98,29 +94,6 @@ std::variant<std::vector<wanted>, std::string> parse_offsets(const std::string& 
     return "Offset json file contains duplicate topic partitions: " + joined;
   }
   return out;
-}
-
-asio::awaitable<result<gp::delete_records_response>> send_to_leader(asio::any_io_executor ex, std::string host,
-                                                                   uint16_t port, gp::delete_records_request req,
-                                                                   std::chrono::milliseconds timeout) {
-  auto conn = co_await gregor::network::client_connection::connect(ex, host, port, timeout);
-  if (!conn) co_return unexpected(conn.error());
-  gp::request_header h;
-  h.api_key = gp::delete_records_request::api_key_value;
-  h.api_version = delete_version;
-  h.correlation_id = 1;
-  h.client_id = "delete-records-tool";
-  gregor::iobuf frame = gp::encode_request_frame(h, req);
-  auto raw = co_await (*conn)->round_trip(std::move(frame), timeout);
-  if (!raw) co_return unexpected(raw.error());
-  gp::reader r(*raw);
-  int32_t correlation = 0;
-  gp::delete_records_response resp;
-  if (!gp::decode_response_header(r, h.api_key, h.api_version, correlation) || correlation != h.correlation_id ||
-      !resp.decode(r, h.api_version)) {
-    co_return unexpected(std::make_error_code(std::errc::bad_message));
-  }
-  co_return resp;
 }
 
 } // namespace
@@ -205,7 +178,7 @@ int main(int argc, char** argv) {
   }
   for (auto& [leader, req] : by_leader) {
     const auto* b = md->find_broker(leader);
-    auto answer = c.run(send_to_leader(c.io().get_executor(), b->host, static_cast<uint16_t>(b->port), req, timeout));
+    auto answer = gregor::tools::call<gp::delete_records_response>(c, *b, delete_version, req, "delete-records-tool");
     for (const auto& t : req.topics) {
       for (const auto& p : t.partitions) {
         std::string name = t.name + "-" + std::to_string(p.partition_index);

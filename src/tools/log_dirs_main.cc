@@ -2,7 +2,6 @@
 // log directories with DescribeLogDirs and prints Kafka's LogDirsCommand output: two status lines
 // and one JSON line (see log_dirs_format.h). Exit code 0, or 1 with the error on stderr.
 
-#include <chrono>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -14,46 +13,18 @@
 #include "cli_util.h"
 #include "gregor/client/sync_client.h"
 #include "gregor/common/logger.h"
-#include "gregor/network/client_connection.h"
-#include "gregor/protocol/framing.h"
 #include "gregor/protocol/messages/describe_log_dirs.h"
 #include "log_dirs_format.h"
+#include "raw_call.h"
 
 namespace {
 
 namespace gc = gregor::client;
 namespace gp = gregor::protocol;
-namespace asio = boost::asio;
-using gregor::result;
-using gregor::unexpected;
 
 // DescribeLogDirs v1: understood by every broker that has the API (Kafka 1.0+), and all the tool
 // prints (v4 adds only the dir's total/usable bytes).
 constexpr int16_t describe_version = 1;
-
-asio::awaitable<result<gp::describe_log_dirs_response>> describe_broker(asio::any_io_executor ex, std::string host,
-                                                                       uint16_t port, std::chrono::milliseconds timeout) {
-  auto conn = co_await gregor::network::client_connection::connect(ex, host, port, timeout);
-  if (!conn) co_return unexpected(conn.error());
-  gp::request_header h;
-  h.api_key = gp::describe_log_dirs_request::api_key_value;
-  h.api_version = describe_version;
-  h.correlation_id = 1;
-  h.client_id = "log-dirs-tool";
-  gp::describe_log_dirs_request req;
-  req.topics = std::nullopt;  // every partition; the tool filters by --topic-list itself, as Kafka's
-  gregor::iobuf frame = gp::encode_request_frame(h, req);
-  auto raw = co_await (*conn)->round_trip(std::move(frame), timeout);
-  if (!raw) co_return unexpected(raw.error());
-  gp::reader r(*raw);
-  int32_t correlation = 0;
-  gp::describe_log_dirs_response resp;
-  if (!gp::decode_response_header(r, h.api_key, h.api_version, correlation) || correlation != h.correlation_id ||
-      !resp.decode(r, h.api_version)) {
-    co_return unexpected(std::make_error_code(std::errc::bad_message));
-  }
-  co_return resp;
-}
 
 std::set<std::string> split_topics(const std::string& text) {
   std::set<std::string> out;
@@ -119,7 +90,6 @@ int main(int argc, char** argv) {
     std::cerr << options_error << "\n";
     return 1;
   }
-  auto timeout = co->request_timeout;
   gc::sync_client c(std::move(*co));
   auto boot = c.run(c.async().bootstrap());
   if (!boot) {
@@ -141,7 +111,9 @@ int main(int argc, char** argv) {
   std::map<int32_t, gp::describe_log_dirs_response> answers;
   for (int32_t id : existing) {
     const auto& b = brokers.at(id);
-    auto answer = c.run(describe_broker(c.io().get_executor(), b.host, static_cast<uint16_t>(b.port), timeout));
+    gp::describe_log_dirs_request req;
+    req.topics = std::nullopt;  // every partition; the tool filters by --topic-list itself, as Kafka's
+    auto answer = gregor::tools::call<gp::describe_log_dirs_response>(c, b, describe_version, req, "log-dirs-tool");
     if (!answer) {
       std::cerr << "Failed to describe the log dirs of broker " << id << " (" << b.host << ":" << b.port
                 << "): " << answer.error().message() << "\n";

@@ -22,47 +22,20 @@
 #include "cli_util.h"
 #include "gregor/client/sync_client.h"
 #include "gregor/common/logger.h"
-#include "gregor/network/client_connection.h"
 #include "gregor/protocol/error_code.h"
-#include "gregor/protocol/framing.h"
 #include "gregor/protocol/messages/describe_producers.h"
 #include "gregor/protocol/messages/describe_transactions.h"
 #include "gregor/protocol/messages/find_coordinator.h"
 #include "gregor/protocol/messages/list_transactions.h"
 #include "gregor/protocol/messages/write_txn_markers.h"
+#include "raw_call.h"
 #include "transactions_format.h"
 
 namespace {
 
 namespace gc = gregor::client;
 namespace gp = gregor::protocol;
-namespace asio = boost::asio;
 using gregor::result;
-using gregor::unexpected;
-
-// One request on a fresh connection to `b`, decoded at `version`.
-template <class Resp, class Req>
-asio::awaitable<result<Resp>> call(asio::any_io_executor ex, gc::broker_info b, int16_t version, Req req,
-                                   std::chrono::milliseconds timeout) {
-  auto conn = co_await gregor::network::client_connection::connect(ex, b.host, static_cast<uint16_t>(b.port), timeout);
-  if (!conn) co_return unexpected(conn.error());
-  gp::request_header h;
-  h.api_key = Req::api_key_value;
-  h.api_version = version;
-  h.correlation_id = 1;
-  h.client_id = "transactions-tool";
-  gregor::iobuf frame = gp::encode_request_frame(h, req);
-  auto raw = co_await (*conn)->round_trip(std::move(frame), timeout);
-  if (!raw) co_return unexpected(raw.error());
-  gp::reader r(*raw);
-  int32_t correlation = 0;
-  Resp resp;
-  if (!gp::decode_response_header(r, h.api_key, version, correlation) || correlation != h.correlation_id ||
-      !resp.decode(r, version)) {
-    co_return unexpected(std::make_error_code(std::errc::bad_message));
-  }
-  co_return resp;
-}
 
 std::string error_text(int16_t code) {
   return std::string(gp::error_name(static_cast<gp::error_code>(code)));
@@ -78,8 +51,8 @@ struct tool {
   std::chrono::milliseconds timeout;
 
   template <class Resp, class Req>
-  result<Resp> send(const gc::broker_info& b, int16_t version, Req req) {
-    return client.run(call<Resp>(client.io().get_executor(), b, version, std::move(req), timeout));
+  result<Resp> send(const gc::broker_info& b, int16_t version, const Req& req) {
+    return gregor::tools::call<Resp>(client, b, version, req, "transactions-tool");
   }
 
   const gc::cluster_metadata& metadata() { return client.async().metadata(); }
