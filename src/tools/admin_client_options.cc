@@ -1,7 +1,10 @@
 #include "admin_client_options.h"
 
+#include <ostream>
+
 #include "cli_util.h"
 #include "gregor/client/bootstrap.h"
+#include "gregor/client/sync_client.h"
 
 namespace gregor::tools {
 
@@ -27,6 +30,24 @@ std::optional<client::client_options> admin_client_options(const std::string& bo
     if (auto ms = parse_int64(it->second); ms && *ms > 0) co.request_timeout = std::chrono::milliseconds(*ms);
   }
   return co;
+}
+
+std::unique_ptr<client::sync_client> bootstrapped_admin_client(const std::string& bootstrap_server,
+                                                               const std::string& command_config,
+                                                               std::string default_client_id, std::ostream& err) {
+  std::string options_error;
+  auto co = admin_client_options(bootstrap_server, command_config, std::move(default_client_id), options_error);
+  if (!co) {
+    err << options_error << "\n";
+    return nullptr;
+  }
+  auto c = std::make_unique<client::sync_client>(std::move(*co));
+  auto boot = c->run(c->async().bootstrap());
+  if (!boot) {
+    err << "Cannot connect to any broker in " << bootstrap_server << ": " << boot.error().message() << "\n";
+    return nullptr;
+  }
+  return c;
 }
 
 } // namespace gregor::tools

@@ -84,18 +84,9 @@ int main(int argc, char** argv) {
       input_brokers.insert(*id);
     }
   }
-  std::string options_error;
-  auto co = gregor::tools::admin_client_options(bootstrap_server, command_config, "log-dirs-tool", options_error);
-  if (!co) {
-    std::cerr << options_error << "\n";
-    return 1;
-  }
-  gc::sync_client c(std::move(*co));
-  auto boot = c.run(c.async().bootstrap());
-  if (!boot) {
-    std::cerr << "Cannot connect to any broker in " << bootstrap_server << ": " << boot.error().message() << "\n";
-    return 1;
-  }
+  auto client = gregor::tools::bootstrapped_admin_client(bootstrap_server, command_config, "log-dirs-tool", std::cerr);
+  if (!client) return 1;
+  gc::sync_client& c = *client;
   const auto& brokers = c.async().metadata().brokers;
   std::set<int32_t> cluster;
   for (const auto& [id, b] : brokers) cluster.insert(id);

@@ -274,24 +274,15 @@ int main(int argc, char** argv) {
                  "--producer-epoch and --coordinator-epoch\n";
     return 1;
   }
-  std::string options_error;
-  auto co = gregor::tools::admin_client_options(bootstrap_server, command_config, "transactions-tool", options_error);
-  if (!co) {
-    std::cerr << options_error << "\n";
-    return 1;
-  }
-  auto timeout = co->request_timeout;
-  gc::sync_client c(std::move(*co));
-  auto boot = c.run(c.async().bootstrap());
-  if (!boot) {
-    std::cerr << "Cannot connect to any broker in " << bootstrap_server << ": " << boot.error().message() << "\n";
-    return 1;
-  }
+  auto client =
+      gregor::tools::bootstrapped_admin_client(bootstrap_server, command_config, "transactions-tool", std::cerr);
+  if (!client) return 1;
+  gc::sync_client& c = *client;
   if (!topic.empty()) {
     auto md = c.run(c.async().refresh_metadata(std::vector<std::string>{topic}));
     (void)md;
   }
-  tool t{c, timeout};
+  tool t{c, c.async().options().request_timeout};
   if (list->parsed()) return t.list();
   if (describe->parsed()) return t.describe(txn_id);
   if (producers->parsed()) return t.describe_producers(topic, partition, broker_id);
