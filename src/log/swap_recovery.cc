@@ -73,14 +73,10 @@ result<size_t> complete_interrupted_swaps(const std::filesystem::path& dir) {
   if (cleaned.empty() && swaps.empty()) return size_t{0};
 
   // A cleaning that had not finished renaming its output: everything from its first .cleaned file
-  // on is dropped, the old segments stay.
+  // on is dropped, the old segments stay. The .cleaned files go last, once the .swap files they make
+  // stale are gone for good: a crash in between must not leave a stale .swap without them.
   int64_t min_cleaned_base = std::numeric_limits<int64_t>::max();
-  for (const auto& f : cleaned) {
-    min_cleaned_base = std::min(min_cleaned_base, f.name.offset);
-    std::error_code ec;
-    std::filesystem::remove(f.path, ec);
-    if (ec) return unexpected(ec);
-  }
+  for (const auto& f : cleaned) min_cleaned_base = std::min(min_cleaned_base, f.name.offset);
 
   // .log.swap files decide which groups are complete; index swaps without their .log are dropped
   // (the segment rebuilds a missing index on open).
@@ -91,11 +87,14 @@ result<size_t> complete_interrupted_swaps(const std::filesystem::path& dir) {
     }
   }
   // A .txnindex.swap is stripped after its .log (see swap_cleaned): one left beside the regular
-  // .log of its base, outside any unfinished cleaning, belongs to a swap that had finished the rest.
+  // .log of its base, outside any unfinished cleaning, belongs to a swap that had finished the rest
+  // (its old segments' files, the same-base .txnindex included, are .deleted by then). With a
+  // regular .txnindex still there it is a leftover of an earlier attempt and goes.
   auto finished_txn_index = [&](const found_file& f) {
     std::error_code ec;
     return f.name.kind == filenames::segment_file_kind::txn_index &&
-           std::filesystem::exists(filenames::log_file(dir, f.name.offset), ec);
+           std::filesystem::exists(filenames::log_file(dir, f.name.offset), ec) &&
+           !std::filesystem::exists(filenames::txn_index_file(dir, f.name.offset), ec);
   };
   std::vector<found_file> to_strip;
   for (auto& f : swaps) {
@@ -109,6 +108,14 @@ result<size_t> complete_interrupted_swaps(const std::filesystem::path& dir) {
     std::error_code ec;
     std::filesystem::remove(f.path, ec);
     if (ec) return unexpected(ec);
+  }
+  if (!cleaned.empty()) {
+    if (auto r = fsync_dir(dir); !r) return unexpected(r.error());
+    for (const auto& f : cleaned) {
+      std::error_code ec;
+      std::filesystem::remove(f.path, ec);
+      if (ec) return unexpected(ec);
+    }
   }
 
   if (!log_swaps.empty()) {

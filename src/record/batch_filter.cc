@@ -11,7 +11,7 @@
 namespace gregor::record {
 namespace {
 
-void put_varint(bytes& out, int64_t v) {
+void filter_put_varint(bytes& out, int64_t v) {
   uint8_t tmp[varint::max_size64];
   size_t n = varint::encode_signed(tmp, v);
   out.insert(out.end(), tmp, tmp + n);
@@ -37,9 +37,9 @@ bool reencode_record(const kept_record& r, int64_t new_delta, bytes& out) {
   if (!detail::read_varint64(p, r.end, old_delta)) return false;
   size_t rest = static_cast<size_t>(r.end - p);
   size_t new_length = 1 + varint::signed_size(new_delta) + rest;
-  put_varint(out, static_cast<int64_t>(new_length));
+  filter_put_varint(out, static_cast<int64_t>(new_length));
   out.push_back(*body);
-  put_varint(out, new_delta);
+  filter_put_varint(out, new_delta);
   out.insert(out.end(), p, r.end);
   return true;
 }
@@ -94,7 +94,9 @@ result<filter_result> filter_batch(bytes_view batch, const std::function<bool(co
     out.outcome = filter_result::kind::dropped;
     return out;
   }
-  if (kept.size() == static_cast<size_t>(h.record_count) && !set_horizon) {
+  const bool clear_producer = options.clear_producer_if_empty && kept.empty() &&
+                              (h.producer_id != no_producer_id || h.is_transactional());
+  if (kept.size() == static_cast<size_t>(h.record_count) && !set_horizon && !clear_producer) {
     out.outcome = filter_result::kind::unchanged;
     return out;
   }
@@ -114,6 +116,7 @@ result<filter_result> filter_batch(bytes_view batch, const std::function<bool(co
 
   int16_t attributes = h.attributes;
   if (set_horizon) attributes |= delete_horizon_bit;
+  if (clear_producer) attributes = static_cast<int16_t>(attributes & ~transactional_bit);
   bytes compressed;
   bytes_view payload = records;
   if (kept.empty()) {
@@ -136,6 +139,11 @@ result<filter_result> filter_batch(bytes_view batch, const std::function<bool(co
   store_be<int16_t>(q + attributes_offset, attributes);
   store_be<int64_t>(q + base_timestamp_offset, base_timestamp);
   store_be<int32_t>(q + record_count_offset, static_cast<int32_t>(kept.size()));
+  if (clear_producer) {
+    store_be<int64_t>(q + producer_id_offset, no_producer_id);
+    store_be<int16_t>(q + producer_epoch_offset, no_producer_epoch);
+    store_be<int32_t>(q + base_sequence_offset, no_sequence);
+  }
   std::copy(payload.begin(), payload.end(), nb.begin() + static_cast<ptrdiff_t>(records_offset));
   store_be<uint32_t>(q + crc_offset, compute_crc(nb));
   out.outcome = filter_result::kind::rewritten;

@@ -37,6 +37,11 @@ struct filter_options {
   // Produce a batch with zero records (header only, last offset delta kept) when no record is
   // kept, instead of dropping the batch.
   bool keep_if_empty = false;
+  // With keep_if_empty: an empty result keeps no producer (id, epoch and base sequence -1, the
+  // transactional bit cleared). For an empty batch kept only as a placeholder of its offsets: it
+  // must not stand for a producer's batch (a replay would take an emptied transactional batch for
+  // the start of a transaction).
+  bool clear_producer_if_empty = false;
   // Bound on the decompressed records area.
   size_t max_uncompressed = 64 << 20;
 };

@@ -15,7 +15,7 @@ cleaned_txns::cleaned_txns(std::span<const aborted_txn> aborted, int64_t scan_st
 void cleaned_txns::begin_up_to(int64_t offset) {
   while (_next < _aborted.size() && _aborted[_next].first_offset <= offset) {
     const auto& txn = _aborted[_next++];
-    _aborting[txn.producer_id] = ongoing_abort{txn, false};
+    _aborting.try_emplace(txn.producer_id, ongoing_abort{txn, false});
   }
 }
 

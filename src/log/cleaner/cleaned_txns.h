@@ -17,8 +17,8 @@
 // "May go" is the first step only: the caller marks such a marker with a delete horizon and drops
 // it at a cleaning after that horizon, as for tombstones (ON-DISK-FORMAT §9).
 //
-// One instance covers one whole scan; unlike Kafka it is not reset per output segment, so a COMMIT
-// marker in one group whose data lies in an earlier group is kept.
+// One instance covers one whole cleaning (every output segment), as in Kafka since 2.1, so a COMMIT
+// marker in one output segment whose data lies in an earlier one is kept.
 
 #include <cstdint>
 #include <optional>

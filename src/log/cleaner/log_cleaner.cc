@@ -302,7 +302,10 @@ result<clean_output> clean_log(const clean_snapshot& snap, dedupe_map& map, int6
         auto bh = record::parse_batch_header(entry.data);
         if (!bh) return fail(make_error_code(errc::corrupt_log));
         record::filter_options opts;
-        opts.keep_if_empty = last_batch || holds_producer_state(snap, *bh, h.last_offset());
+        const bool producer_state_batch = holds_producer_state(snap, *bh, h.last_offset());
+        opts.keep_if_empty = last_batch || producer_state_batch;
+        // A segment's last batch kept only for its offsets stands for no producer any more.
+        opts.clear_producer_if_empty = !producer_state_batch;
         std::function<bool(const record::filter_record&)> keep;
         if (bh->is_control()) {
           // A marker that may go is first marked with a delete horizon, then dropped by a cleaning

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "gregor/common/endian.h"
 #include "gregor/record/batch_builder.h"
 #include "gregor/record/batch_filter.h"
 #include "gregor/record/batch_header.h"
@@ -102,6 +103,29 @@ TEST(batch_filter, horizon_without_tombstone_marks_a_batch_of_live_records) {
   ASSERT_EQ(recs->size(), 3u);
   EXPECT_EQ((*recs)[0].timestamp, 1000);
   EXPECT_EQ((*recs)[2].timestamp, 1010);
+}
+
+TEST(batch_filter, a_placeholder_keeps_no_producer) {
+  bytes in = three_records(compression::codec::none);
+  store_be<int64_t>(in.data() + producer_id_offset, 42);
+  store_be<int16_t>(in.data() + attributes_offset, static_cast<int16_t>(load_be<int16_t>(in.data() + attributes_offset) |
+                                                                         transactional_bit));
+  store_be<uint32_t>(in.data() + crc_offset, compute_crc(in));
+  filter_options o;
+  o.keep_if_empty = true;
+  o.clear_producer_if_empty = true;
+  auto kept = filter_batch(in, [](const filter_record& fr) { return fr.offset == 100; }, o);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(parse_batch_header(kept->batch)->producer_id, 42);  // records left: still the producer's
+  auto empty = filter_batch(in, [](const filter_record&) { return false; }, o);
+  ASSERT_TRUE(empty);
+  auto h = parse_batch_header(empty->batch);
+  EXPECT_EQ(h->producer_id, no_producer_id);
+  EXPECT_EQ(h->producer_epoch, no_producer_epoch);
+  EXPECT_EQ(h->base_sequence, no_sequence);
+  EXPECT_FALSE(h->is_transactional());
+  EXPECT_EQ(h->last_offset_delta, 2);
+  EXPECT_TRUE(crc_matches(empty->batch));
 }
 
 TEST(batch_filter, corrupt_batch_is_an_error) {

@@ -59,10 +59,10 @@ struct transaction_cleaning_test : ::testing::Test {
 
   void SetUp() override { reopen(); }
 
-  void reopen() {
+  void reopen(recovery_hint hint = {}) {
     if (log) log->close();
     log.reset();
-    auto opened = partition_log::open(dir(), tp, small_segments(), clk);
+    auto opened = partition_log::open(dir(), tp, small_segments(), clk, hint);
     ASSERT_TRUE(opened) << opened.error().message();
     log = std::move(*opened);
   }
@@ -267,6 +267,53 @@ TEST_F(transaction_cleaning_test, an_abort_marker_and_its_index_entry_go_once_th
   reopen();
   EXPECT_TRUE(aborted().empty());
   EXPECT_EQ(values_of("k"), std::vector<std::string>{"committed"});
+}
+
+// After a crash that also lost the producer snapshots, producer state is rebuilt from the cleaned
+// log alone: no transaction looks open (every kept transactional batch kept its marker), and the
+// live producers keep their sequences and epochs.
+TEST_F(transaction_cleaning_test, producer_state_rebuilt_from_the_cleaned_log_is_right) {
+  txn_append(7, 0, {{"k", "t1"}});
+  end_txn(7, /*commit=*/true);
+  const int64_t last7 = txn_append(7, 1, {{"k", "t2"}});
+  end_txn(7, /*commit=*/true);
+  txn_append(9, 0, {{"j", "aborted"}});
+  end_txn(9, /*commit=*/false);
+  const int64_t last9 = txn_append(9, 1, {{"j", "committed"}});
+  end_txn(9, /*commit=*/true);
+  fill_to(4);
+  const int64_t active_base = first_uncleanable();
+  clean();
+  clean();
+  clk.advance(retention + 1);
+  clean();  // txn 1's marker and the aborted transaction's are gone by now
+  EXPECT_TRUE(aborted().empty());
+  // Snapshots inside the cleaned range went with the swap.
+  for (const auto& de : std::filesystem::directory_iterator(dir())) {
+    if (de.path().extension() == ".snapshot") {
+      EXPECT_GE(std::stoll(de.path().stem().string()), active_base);
+    }
+  }
+
+  log.reset();  // a crash: no close()
+  for (const auto& de : std::filesystem::directory_iterator(dir())) {
+    if (de.path().extension() == ".snapshot") std::filesystem::remove(de.path());
+  }
+  recovery_hint crashed;
+  crashed.clean_shutdown = false;
+  reopen(crashed);  // replays every batch: no snapshot is left
+  log->on_high_watermark(log->log_end_offset());  // only open transactions could bound the LSO now
+  EXPECT_EQ(log->first_unstable_offset(), std::nullopt);
+  ASSERT_NE(log->producers().find(7), nullptr);
+  EXPECT_EQ(log->producers().find(7)->last_data_offset(), last7);
+  ASSERT_NE(log->producers().find(9), nullptr);
+  EXPECT_EQ(log->producers().find(9)->last_data_offset(), last9);
+  // The next sequence is accepted; a gap is not.
+  auto gap = log->append(shared_bytes(test::with_producer(keyed({{"k", "gap"}}), 7, 0, 5, true)), 0,
+                         append_origin::client);
+  EXPECT_FALSE(gap);
+  EXPECT_GE(txn_append(7, 2, {{"k", "t3"}}), 0);
+  EXPECT_EQ(values_of("k").back(), "t3");
 }
 
 TEST_F(transaction_cleaning_test, an_expired_producers_last_batch_is_not_kept) {
