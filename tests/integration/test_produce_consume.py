@@ -94,7 +94,8 @@ def test_librdkafka_really_compresses(data_broker, codec):
     # to a batch of a record or two (how records fall into batches depends on timing).
     compressed = (2, CODEC_IDS[codec])
     assert set(batches) <= {compressed, (2, 0)} and compressed in batches, batches
-    assert counts.get((2, 0), 0) <= 50, counts
+    # On a loaded machine librdkafka sends more small batches: allow a tenth of the records.
+    assert counts.get((2, 0), 0) <= len(records) // 10, counts
 
 
 def _kafka_python_producer(bootstrap, codec):

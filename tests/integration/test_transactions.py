@@ -208,8 +208,11 @@ def test_an_idle_transactional_id_expires_with_a_tombstone(broker_factory):
     def describe():
         return harness.run_tool_script("kafka-transactions.sh", "gregor-transactions", "--bootstrap-server",
                                        b.bootstrap, "describe", "--transactional-id", "txn-expiring")
-    first = describe()
-    assert first.returncode == 0 and "CompleteCommit" in first.stdout, first.stdout + first.stderr
+    # EndTxn is answered once PrepareCommit is written; the markers and CompleteCommit follow.
+    seen = []
+    harness.wait_until(lambda: seen.append(describe()) or "CompleteCommit" in seen[-1].stdout, 10, 0.1,
+                       "the transaction to reach CompleteCommit")
+    assert seen[-1].returncode == 0, seen[-1].stderr
     harness.wait_until(lambda: "TRANSACTIONAL_ID_NOT_FOUND" in describe().stderr, 30, 0.5,
                        "the idle transactional id to expire")
     key = struct.pack(">hh", 0, len("txn-expiring")) + b"txn-expiring"
