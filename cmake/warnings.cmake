@@ -34,6 +34,9 @@ function(gregor_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock gregor_warnings)
   target_compile_definitions(${name} PRIVATE GREGOR_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  # Test files are not batched (GREGOR_UNITY_BUILD): their file-local fixtures and helpers share
+  # names (tp, parse, batch, ...) across files of one test binary.
+  set_target_properties(${name} PROPERTIES UNITY_BUILD OFF)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 120)
   endif()

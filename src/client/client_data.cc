@@ -15,7 +15,7 @@ namespace gregor::client {
 
 namespace {
 
-int16_t key_of(protocol::api_key k) { return static_cast<int16_t>(k); }
+int16_t data_key_of(protocol::api_key k) { return static_cast<int16_t>(k); }
 
 // Why a partition cannot be routed: the topic is unknown, or it has no leader.
 std::error_code routing_error(const cluster_metadata& md, const std::string& topic, int32_t partition) {
@@ -42,7 +42,7 @@ asio::awaitable<std::vector<produce_result>> client::produce_to_leader(int32_t l
     fail_all(node.error());
     co_return out;
   }
-  auto v = (*node)->version_for(key_of(protocol::api_key::produce));
+  auto v = (*node)->version_for(data_key_of(protocol::api_key::produce));
   if (!v) {
     fail_all(v.error());
     co_return out;
@@ -179,7 +179,7 @@ asio::awaitable<result<std::map<int32_t, int64_t>>> client::list_offsets(std::st
         refresh = true;
         continue;
       }
-      auto v = (*node)->version_for(key_of(protocol::api_key::list_offsets));
+      auto v = (*node)->version_for(data_key_of(protocol::api_key::list_offsets));
       if (!v) co_return unexpected(v.error());
       auto req = build_list_offsets_request(*v, topic, parts, timestamp, isolation);
       auto resp = co_await (*node)->call<protocol::list_offsets_response>(*v, std::move(req), _options.request_timeout);
@@ -232,7 +232,7 @@ asio::awaitable<std::vector<fetched_partition>> client::fetch_from_leader(int32_
     fail_all(node.error());
     co_return out;
   }
-  auto v = (*node)->version_for(key_of(protocol::api_key::fetch));
+  auto v = (*node)->version_for(data_key_of(protocol::api_key::fetch));
   if (!v) {
     fail_all(v.error());
     co_return out;

@@ -19,17 +19,17 @@ namespace {
 
 using protocol::error_code;
 
-spdlog::logger& log() {
+spdlog::logger& member_log() {
   static auto logger = get_logger("client");
   return *logger;
 }
 
-bool is(const std::error_code& ec, error_code e) { return ec == kafka_error(e); }
+bool member_is(const std::error_code& ec, error_code e) { return ec == kafka_error(e); }
 
 // Conditions after which the join (or sync) is simply tried again after the back-off.
 bool retry_join(const std::error_code& ec) {
-  return is(ec, error_code::not_coordinator) || is(ec, error_code::coordinator_not_available) ||
-         is(ec, error_code::coordinator_load_in_progress) || is(ec, error_code::rebalance_in_progress) ||
+  return member_is(ec, error_code::not_coordinator) || member_is(ec, error_code::coordinator_not_available) ||
+         member_is(ec, error_code::coordinator_load_in_progress) || member_is(ec, error_code::rebalance_in_progress) ||
          is_retriable(ec);
 }
 
@@ -56,19 +56,19 @@ std::chrono::milliseconds group_member::time_to_next_heartbeat() const {
 }
 
 bool group_member::on_membership_error(const std::error_code& ec) {
-  if (is(ec, error_code::unknown_member_id)) {
+  if (member_is(ec, error_code::unknown_member_id)) {
     // The coordinator forgot us (session expired): start over as a new member.
     _member_id.clear();
     _generation = -1;
     _needs_rejoin = true;
     return true;
   }
-  if (is(ec, error_code::illegal_generation)) {
+  if (member_is(ec, error_code::illegal_generation)) {
     _generation = -1;
     _needs_rejoin = true;
     return true;
   }
-  if (is(ec, error_code::rebalance_in_progress)) {
+  if (member_is(ec, error_code::rebalance_in_progress)) {
     _needs_rejoin = true;
     return true;
   }
@@ -82,7 +82,7 @@ asio::awaitable<result<std::vector<std::pair<std::string, bytes>>>> group_member
   for (const auto& m : members) {
     auto sub = decode_subscription(m.metadata);
     if (!sub) {
-      log().warn("group {}: member {} sent a subscription that does not decode", _options.group_id, m.member_id);
+      member_log().warn("group {}: member {} sent a subscription that does not decode", _options.group_id, m.member_id);
       subscribers.push_back({m.member_id, m.group_instance_id, {}});
       continue;
     }
@@ -130,7 +130,7 @@ asio::awaitable<result<void>> group_member::ensure_active(clock_type::time_point
       continue;
     }
     const auto& j = *joined;
-    if (is(j.error, error_code::member_id_required)) {
+    if (member_is(j.error, error_code::member_id_required)) {
       // JoinGroup v4+: the coordinator hands out our id first; join again with it at once.
       _member_id = j.member_id;
       continue;
@@ -145,7 +145,7 @@ asio::awaitable<result<void>> group_member::ensure_active(clock_type::time_point
     _generation = j.generation_id;
     _protocol_name = j.protocol_name.value_or("");
     _is_leader = j.leader_id == _member_id;
-    log().debug("group {}: joined generation {} as {}{}", _options.group_id, _generation, _member_id,
+    member_log().debug("group {}: joined generation {} as {}{}", _options.group_id, _generation, _member_id,
                 _is_leader ? " (leader)" : "");
 
     sync_group_params sync;
@@ -205,9 +205,9 @@ asio::awaitable<result<void>> group_member::poll_heartbeat() {
     _last_heartbeat = clock_type::now();
     co_return result<void>{};
   }
-  if (is(ec, error_code::fenced_instance_id)) co_return unexpected(ec);
+  if (member_is(ec, error_code::fenced_instance_id)) co_return unexpected(ec);
   if (on_membership_error(ec)) {
-    log().debug("group {}: heartbeat says {}; rejoining", _options.group_id, ec.message());
+    member_log().debug("group {}: heartbeat says {}; rejoining", _options.group_id, ec.message());
     co_return result<void>{};
   }
   _last_heartbeat = clock_type::now() - _options.heartbeat_interval + _options.retry_backoff;
@@ -235,7 +235,7 @@ asio::awaitable<void> group_member::leave() {
   if (!_member_id.empty() && !_options.group_instance_id) {
     std::vector<leaving_member> me{leaving_member{_member_id, std::nullopt, std::string("the consumer is being closed")}};
     auto left = co_await _client.leave_group(_options.group_id, std::move(me));
-    if (!left) log().debug("group {}: LeaveGroup failed: {}", _options.group_id, left.error().message());
+    if (!left) member_log().debug("group {}: LeaveGroup failed: {}", _options.group_id, left.error().message());
   }
   _member_id.clear();
   _generation = -1;

@@ -22,7 +22,7 @@ namespace {
 
 constexpr uint32_t lz4_frame_magic = 0x184D2204;  // little-endian on the wire: 04 22 4D 18
 
-std::error_code err(errc e) { return make_error_code(e); }
+std::error_code lz4_err(errc e) { return make_error_code(e); }
 
 struct dctx_deleter {
   void operator()(LZ4F_dctx* d) const { LZ4F_freeDecompressionContext(d); }
@@ -52,16 +52,16 @@ result<bytes> lz4_compress(bytes_view input) {
   prefs.frameInfo.blockChecksumFlag = LZ4F_noBlockChecksum;
   bytes out(LZ4F_compressFrameBound(input.size(), &prefs));
   size_t n = LZ4F_compressFrame(out.data(), out.size(), input.data(), input.size(), &prefs);
-  if (LZ4F_isError(n)) return unexpected(err(errc::corrupt));
+  if (LZ4F_isError(n)) return unexpected(lz4_err(errc::corrupt));
   out.resize(n);
   return out;
 }
 
 result<bytes> lz4_decompress(bytes_view input, size_t max_output, bool legacy_checksum) {
-  if (input.empty()) return unexpected(err(errc::corrupt));
+  if (input.empty()) return unexpected(lz4_err(errc::corrupt));
   LZ4F_dctx* raw = nullptr;
   if (LZ4F_isError(LZ4F_createDecompressionContext(&raw, LZ4F_VERSION))) {
-    return unexpected(err(errc::unsupported));
+    return unexpected(lz4_err(errc::unsupported));
   }
   std::unique_ptr<LZ4F_dctx, dctx_deleter> dctx(raw);
 
@@ -71,7 +71,7 @@ result<bytes> lz4_decompress(bytes_view input, size_t max_output, bool legacy_ch
   bytes_view rest = input;
   if (legacy_checksum) {
     size_t d = descriptor_size(input);
-    if (d == 0) return unexpected(err(errc::corrupt));
+    if (d == 0) return unexpected(lz4_err(errc::corrupt));
     std::copy_n(input.data(), 4 + d, fixed_header);
     fixed_header[4 + d - 1] = static_cast<uint8_t>((xxh32(input.data() + 4, d - 1, 0) >> 8) & 0xff);
     first = bytes_view(fixed_header, 4 + d);
@@ -83,25 +83,25 @@ result<bytes> lz4_decompress(bytes_view input, size_t max_output, bool legacy_ch
   if (size_t d = descriptor_size(input); d != 0 && (input[4] & 0x08) != 0) {
     uint64_t content_size = 0;
     for (int i = 7; i >= 0; --i) content_size = content_size << 8 | input[6 + static_cast<size_t>(i)];
-    if (content_size > max_output) return unexpected(err(errc::too_large));
+    if (content_size > max_output) return unexpected(lz4_err(errc::too_large));
     hint = static_cast<size_t>(content_size) + 1;
   }
   output_buffer out(probe_limit(max_output), hint);
   size_t frame_hint = 1;  // LZ4F's "bytes expected next"; 0 means a frame just ended
   auto feed = [&](bytes_view src) -> std::error_code {
     while (!src.empty()) {
-      if (!out.ensure_room()) return err(errc::too_large);
+      if (!out.ensure_room()) return lz4_err(errc::too_large);
       size_t dst_size = out.room();
       size_t src_size = src.size();
       LZ4F_decompressOptions_t opts{};
       frame_hint = LZ4F_decompress(dctx.get(), out.write_ptr(), &dst_size, src.data(), &src_size, &opts);
-      if (LZ4F_isError(frame_hint)) return err(errc::corrupt);
+      if (LZ4F_isError(frame_hint)) return lz4_err(errc::corrupt);
       out.commit(dst_size);
-      if (out.written() > max_output) return err(errc::too_large);
+      if (out.written() > max_output) return lz4_err(errc::too_large);
       src = src.subspan(src_size);
       if (src_size == 0 && dst_size == 0) {
         // No progress with room available means liblz4 wants more input than there is.
-        if (out.room() > 0) return err(errc::corrupt);
+        if (out.room() > 0) return lz4_err(errc::corrupt);
       }
     }
     return {};
@@ -113,15 +113,15 @@ result<bytes> lz4_decompress(bytes_view input, size_t max_output, bool legacy_ch
   // Input is exhausted; flush whatever liblz4 still buffers (it may hold decoded bytes when the
   // destination was full), then require a finished frame.
   while (frame_hint != 0) {
-    if (!out.ensure_room()) return unexpected(err(errc::too_large));
+    if (!out.ensure_room()) return unexpected(lz4_err(errc::too_large));
     size_t dst_size = out.room();
     size_t src_size = 0;
     const uint8_t none = 0;
     frame_hint = LZ4F_decompress(dctx.get(), out.write_ptr(), &dst_size, &none, &src_size, nullptr);
-    if (LZ4F_isError(frame_hint)) return unexpected(err(errc::corrupt));
+    if (LZ4F_isError(frame_hint)) return unexpected(lz4_err(errc::corrupt));
     out.commit(dst_size);
-    if (out.written() > max_output) return unexpected(err(errc::too_large));
-    if (dst_size == 0 && frame_hint != 0) return unexpected(err(errc::corrupt));  // truncated
+    if (out.written() > max_output) return unexpected(lz4_err(errc::too_large));
+    if (dst_size == 0 && frame_hint != 0) return unexpected(lz4_err(errc::corrupt));  // truncated
   }
   return out.take();
 }

@@ -24,7 +24,7 @@ constexpr int32_t xerial_version = 1;
 constexpr int32_t xerial_min_compatible = 1;
 constexpr size_t xerial_block_input = 32 * 1024;  // snappy-java's default block size
 
-std::error_code err(errc e) { return make_error_code(e); }
+std::error_code snappy_err(errc e) { return make_error_code(e); }
 
 bool starts_with_magic(bytes_view in) {
   return in.size() >= sizeof xerial_magic && std::memcmp(in.data(), xerial_magic, sizeof xerial_magic) == 0;
@@ -34,8 +34,8 @@ bool starts_with_magic(bytes_view in) {
 std::error_code append_raw_block(bytes_view block, size_t max_output, bytes& out) {
   const char* src = reinterpret_cast<const char*>(block.data());
   size_t n = 0;
-  if (!snappy::GetUncompressedLength(src, block.size(), &n)) return err(errc::corrupt);
-  if (n > max_output - out.size()) return err(errc::too_large);
+  if (!snappy::GetUncompressedLength(src, block.size(), &n)) return snappy_err(errc::corrupt);
+  if (n > max_output - out.size()) return snappy_err(errc::too_large);
   size_t at = out.size();
   if (out.capacity() < at + n) {
     // Grow geometrically but never past the budget, so the allocation stays O(max_output).
@@ -43,7 +43,7 @@ std::error_code append_raw_block(bytes_view block, size_t max_output, bytes& out
   }
   out.resize(at + n);
   if (!snappy::RawUncompress(src, block.size(), reinterpret_cast<char*>(out.data() + at))) {
-    return err(errc::corrupt);
+    return snappy_err(errc::corrupt);
   }
   return {};
 }
@@ -81,15 +81,15 @@ result<bytes> snappy_decompress(bytes_view input, size_t max_output) {
   while (pos < input.size()) {
     bytes_view rest = input.subspan(pos);
     if (starts_with_magic(rest)) {
-      if (rest.size() < xerial_header_size) return unexpected(err(errc::corrupt));
+      if (rest.size() < xerial_header_size) return unexpected(snappy_err(errc::corrupt));
       // Version fields are informational; snappy-java only requires min-compatible <= 1.
-      if (load_be<int32_t>(rest.data() + 12) > xerial_version) return unexpected(err(errc::unsupported));
+      if (load_be<int32_t>(rest.data() + 12) > xerial_version) return unexpected(snappy_err(errc::unsupported));
       pos += xerial_header_size;
       continue;
     }
-    if (rest.size() < 4) return unexpected(err(errc::corrupt));
+    if (rest.size() < 4) return unexpected(snappy_err(errc::corrupt));
     int32_t len = load_be<int32_t>(rest.data());
-    if (len < 0 || static_cast<size_t>(len) > rest.size() - 4) return unexpected(err(errc::corrupt));
+    if (len < 0 || static_cast<size_t>(len) > rest.size() - 4) return unexpected(snappy_err(errc::corrupt));
     if (auto e = append_raw_block(rest.subspan(4, static_cast<size_t>(len)), max_output, out)) {
       return unexpected(e);
     }

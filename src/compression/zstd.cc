@@ -23,9 +23,9 @@ constexpr int compression_level = 3;
 constexpr int min_window_log = 23;
 constexpr int max_window_log = 27;  // libzstd's own default limit
 
-std::error_code err(errc e) { return make_error_code(e); }
+std::error_code zstd_err(errc e) { return make_error_code(e); }
 
-struct dctx_deleter {
+struct zstd_dctx_deleter {
   void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
 };
 
@@ -39,42 +39,42 @@ int window_log_for(size_t max_output) {
 result<bytes> zstd_compress(bytes_view input) {
   bytes out(ZSTD_compressBound(input.size()));
   size_t n = ZSTD_compress(out.data(), out.size(), input.data(), input.size(), compression_level);
-  if (ZSTD_isError(n)) return unexpected(err(errc::corrupt));
+  if (ZSTD_isError(n)) return unexpected(zstd_err(errc::corrupt));
   out.resize(n);
   return out;
 }
 
 result<bytes> zstd_decompress(bytes_view input, size_t max_output) {
-  if (input.empty()) return unexpected(err(errc::corrupt));
+  if (input.empty()) return unexpected(zstd_err(errc::corrupt));
   size_t hint = input.size() * 4;
   unsigned long long declared = ZSTD_getFrameContentSize(input.data(), input.size());
-  if (declared == ZSTD_CONTENTSIZE_ERROR) return unexpected(err(errc::corrupt));
+  if (declared == ZSTD_CONTENTSIZE_ERROR) return unexpected(zstd_err(errc::corrupt));
   if (declared != ZSTD_CONTENTSIZE_UNKNOWN) {
-    if (declared > max_output) return unexpected(err(errc::too_large));
+    if (declared > max_output) return unexpected(zstd_err(errc::too_large));
     hint = static_cast<size_t>(declared) + 1;
   }
 
-  std::unique_ptr<ZSTD_DCtx, dctx_deleter> dctx(ZSTD_createDCtx());
-  if (!dctx) return unexpected(err(errc::unsupported));
+  std::unique_ptr<ZSTD_DCtx, zstd_dctx_deleter> dctx(ZSTD_createDCtx());
+  if (!dctx) return unexpected(zstd_err(errc::unsupported));
   ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, window_log_for(max_output));
 
   output_buffer out(probe_limit(max_output), hint);
   ZSTD_inBuffer in{input.data(), input.size(), 0};
   size_t frame_hint = 1;  // 0 once a frame is complete and flushed
   while (in.pos < in.size || frame_hint != 0) {
-    if (!out.ensure_room()) return unexpected(err(errc::too_large));
+    if (!out.ensure_room()) return unexpected(zstd_err(errc::too_large));
     ZSTD_outBuffer o{out.write_ptr(), out.room(), 0};
     size_t in_before = in.pos;
     frame_hint = ZSTD_decompressStream(dctx.get(), &o, &in);
     if (ZSTD_isError(frame_hint)) {
       return ZSTD_getErrorCode(frame_hint) == ZSTD_error_frameParameter_windowTooLarge
-                 ? unexpected(err(errc::too_large))
-                 : unexpected(err(errc::corrupt));
+                 ? unexpected(zstd_err(errc::too_large))
+                 : unexpected(zstd_err(errc::corrupt));
     }
     out.commit(o.pos);
-    if (out.written() > max_output) return unexpected(err(errc::too_large));
+    if (out.written() > max_output) return unexpected(zstd_err(errc::too_large));
     if (in.pos == in_before && o.pos == 0 && o.pos < o.size) {
-      return unexpected(err(errc::corrupt));  // needs input that is not there: truncated
+      return unexpected(zstd_err(errc::corrupt));  // needs input that is not there: truncated
     }
   }
   return out.take();

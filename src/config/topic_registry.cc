@@ -10,7 +10,7 @@ namespace {
 
 using namespace registry_helpers;
 
-std::vector<config_def> build() {
+std::vector<config_def> build_topic_defs() {
   const char* long_max = "9223372036854775807";
   std::vector<config_def> v = {
       d("cleanup.policy", LIST, "delete", each_one_of({"compact", "delete"}), ACT),
@@ -52,7 +52,7 @@ std::vector<config_def> build() {
 }  // namespace
 
 std::span<const config_def> topic_config_defs() {
-  static const std::vector<config_def> defs = build();
+  static const std::vector<config_def> defs = build_topic_defs();
   return defs;
 }
 

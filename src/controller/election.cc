@@ -6,7 +6,7 @@ namespace gregor::controller {
 
 namespace {
 
-bool contains(const std::vector<int32_t>& v, int32_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+bool election_contains(const std::vector<int32_t>& v, int32_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 zk::partition_state with_leader(const zk::partition_state& current, int32_t leader, std::vector<int32_t> isr,
                                 int32_t controller_epoch) {
@@ -42,7 +42,7 @@ std::optional<zk::partition_state> elect_offline(const std::vector<int32_t>& rep
     if (live.count(r) > 0) live_isr.push_back(r);
   }
   for (int32_t r : replicas) {
-    if (live.count(r) > 0 && contains(live_isr, r)) {
+    if (live.count(r) > 0 && election_contains(live_isr, r)) {
       auto next = with_leader(current, r, live_isr, controller_epoch);
       next.leader_recovery_state = 0;
       return next;
@@ -63,12 +63,12 @@ std::optional<zk::partition_state> elect_reassignment(const std::vector<int32_t>
                                                       const zk::partition_state& current,
                                                       const std::set<int32_t>& live, int32_t controller_epoch) {
   for (int32_t r : target) {
-    if (live.count(r) == 0 || !contains(current.isr, r)) continue;
+    if (live.count(r) == 0 || !election_contains(current.isr, r)) continue;
     // The ISR keeps only target replicas: the removed ones would leave it in the next step anyway,
     // and a replica the move no longer has may have been added by the leader while it raced us.
     std::vector<int32_t> isr;
     for (int32_t m : current.isr) {
-      if (contains(target, m)) isr.push_back(m);
+      if (election_contains(target, m)) isr.push_back(m);
     }
     return with_leader(current, r, std::move(isr), controller_epoch);
   }
@@ -80,7 +80,7 @@ std::optional<zk::partition_state> elect_preferred(const std::vector<int32_t>& r
                                                    const std::set<int32_t>& live, int32_t controller_epoch) {
   if (replicas.empty()) return std::nullopt;
   int32_t preferred = replicas.front();
-  if (live.count(preferred) == 0 || !contains(current.isr, preferred)) return std::nullopt;
+  if (live.count(preferred) == 0 || !election_contains(current.isr, preferred)) return std::nullopt;
   return with_leader(current, preferred, current.isr, controller_epoch);
 }
 
@@ -94,7 +94,7 @@ std::optional<zk::partition_state> elect_controlled_shutdown(const std::vector<i
     if (shutting_down.count(r) == 0) isr.push_back(r);
   }
   for (int32_t r : replicas) {
-    if (live_or_shutting_down.count(r) > 0 && shutting_down.count(r) == 0 && contains(current.isr, r)) {
+    if (live_or_shutting_down.count(r) > 0 && shutting_down.count(r) == 0 && election_contains(current.isr, r)) {
       return with_leader(current, r, isr, controller_epoch);
     }
   }
@@ -103,7 +103,7 @@ std::optional<zk::partition_state> elect_controlled_shutdown(const std::vector<i
 
 std::optional<zk::partition_state> remove_from_isr(const zk::partition_state& current, int32_t broker,
                                                    int32_t controller_epoch) {
-  if (!contains(current.isr, broker)) return std::nullopt;
+  if (!election_contains(current.isr, broker)) return std::nullopt;
   std::vector<int32_t> isr = current.isr;
   if (isr.size() > 1) isr.erase(std::remove(isr.begin(), isr.end(), broker), isr.end());
   int32_t leader = current.leader == broker ? -1 : current.leader;

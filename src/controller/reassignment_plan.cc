@@ -9,13 +9,13 @@ namespace gregor::controller {
 
 namespace {
 
-bool contains(const std::vector<int32_t>& v, int32_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+bool plan_contains(const std::vector<int32_t>& v, int32_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 // Elements of `a` not in `b`, in `a`'s order.
 std::vector<int32_t> minus(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
   std::vector<int32_t> out;
   for (int32_t x : a) {
-    if (!contains(b, x)) out.push_back(x);
+    if (!plan_contains(b, x)) out.push_back(x);
   }
   return out;
 }
@@ -30,10 +30,10 @@ replica_assignment replica_assignment::reassign_to(const std::vector<int32_t>& t
   const auto orig = origin();
   replica_assignment next;
   for (int32_t r : target_replicas) {
-    if (!contains(next.replicas, r)) next.replicas.push_back(r);
+    if (!plan_contains(next.replicas, r)) next.replicas.push_back(r);
   }
   for (int32_t r : orig) {
-    if (!contains(next.replicas, r)) next.replicas.push_back(r);
+    if (!plan_contains(next.replicas, r)) next.replicas.push_back(r);
   }
   next.adding = minus(next.replicas, orig);
   next.removing = minus(next.replicas, target_replicas);
@@ -82,7 +82,7 @@ std::optional<std::string> invalid_target(const replica_assignment& current, con
 
 bool reassignment_complete(const replica_assignment& a, const std::vector<int32_t>& isr) {
   for (int32_t r : a.target()) {
-    if (!contains(isr, r)) return false;
+    if (!plan_contains(isr, r)) return false;
   }
   return true;
 }

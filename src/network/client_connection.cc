@@ -22,7 +22,7 @@ namespace gregor::network {
 
 namespace {
 
-spdlog::logger& log() {
+spdlog::logger& client_connection_log() {
   static auto logger = get_logger("network.client");
   return *logger;
 }
@@ -90,12 +90,12 @@ struct client_connection::state : std::enable_shared_from_this<client_connection
         auto frame = co_await read_frame(self->socket, max_response_bytes);
         if (self->closed) break;
         if (!frame) {
-          log().debug("connection closed while reading: {}", frame.error().message());
+          client_connection_log().debug("connection closed while reading: {}", frame.error().message());
           self->close();
           break;
         }
         if (self->awaiting.empty()) {
-          log().warn("response frame without an outstanding request; closing");
+          client_connection_log().warn("response frame without an outstanding request; closing");
           self->close();
           break;
         }
@@ -104,7 +104,7 @@ struct client_connection::state : std::enable_shared_from_this<client_connection
         waiter->deliver(std::move(*frame));
       }
     } catch (const std::exception& e) {
-      log().error("client reader failed: {}", e.what());
+      client_connection_log().error("client reader failed: {}", e.what());
       self->close();
     }
   }
@@ -119,13 +119,13 @@ struct client_connection::state : std::enable_shared_from_this<client_connection
         std::error_code ec = co_await write_iobuf(self->socket, item.frame);
         if (item.written) item.written->deliver(ec);
         if (ec) {
-          log().debug("write failed: {}", ec.message());
+          client_connection_log().debug("write failed: {}", ec.message());
           self->close();
           break;
         }
       }
     } catch (const std::exception& e) {
-      log().error("client writer failed: {}", e.what());
+      client_connection_log().error("client writer failed: {}", e.what());
       self->close();
     }
   }
@@ -146,7 +146,7 @@ struct client_connection::state : std::enable_shared_from_this<client_connection
       auto [ec] = co_await waiter->timer.async_wait(nothrow_awaitable);
       if (!ec && !waiter->value) {
         // A late response could no longer be matched to its request: give up on the connection.
-        log().debug("round trip timed out after {} ms; closing", timeout.count());
+        client_connection_log().debug("round trip timed out after {} ms; closing", timeout.count());
         waiter->deliver(unexpected(make_error_code(errc::timed_out)));
         self->close();
       }
@@ -197,7 +197,7 @@ struct client_connection::state : std::enable_shared_from_this<client_connection
     if (*expired) co_return finish(unexpected(make_error_code(errc::timed_out)));
     if (cec) co_return finish(unexpected(to_std(cec)));
     if (auto ec = apply_socket_options(self->socket, -1, -1)) {
-      log().debug("cannot set socket options on connection to {}:{}: {}", host, port, ec.message());
+      client_connection_log().debug("cannot set socket options on connection to {}:{}: {}", host, port, ec.message());
     }
     self->start_loops();
     co_return finish(std::move(self));
@@ -212,7 +212,7 @@ asio::awaitable<result<std::unique_ptr<client_connection>>> client_connection::c
     r = co_await asio::co_spawn(strand, state::do_connect(strand, std::move(host), port, timeout),
                                 asio::use_awaitable);
   } catch (const std::exception& e) {
-    log().error("connect failed: {}", e.what());
+    client_connection_log().error("connect failed: {}", e.what());
     co_return unexpected(make_error_code(errc::connection_closed));
   }
   if (!r->has_value()) co_return unexpected(r->error());
@@ -229,7 +229,7 @@ asio::awaitable<result<shared_bytes>> client_connection::round_trip(iobuf frame,
                                      asio::use_awaitable);
     co_return std::move(*r);
   } catch (const std::exception& e) {
-    log().error("round trip failed: {}", e.what());
+    client_connection_log().error("round trip failed: {}", e.what());
   }
   co_return unexpected(make_error_code(errc::connection_closed));
 }
@@ -240,7 +240,7 @@ asio::awaitable<result<void>> client_connection::send_only(iobuf frame) {
                                      asio::use_awaitable);
     co_return std::move(*r);
   } catch (const std::exception& e) {
-    log().error("send failed: {}", e.what());
+    client_connection_log().error("send failed: {}", e.what());
   }
   co_return unexpected(make_error_code(errc::connection_closed));
 }

@@ -21,7 +21,7 @@ namespace gregor::network {
 
 namespace {
 
-spdlog::logger& log() {
+spdlog::logger& server_log() {
   static auto logger = get_logger("network");
   return *logger;
 }
@@ -96,7 +96,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<server::state> st, std::shared
     if (ec) {
       if (ec == asio::error::operation_aborted || !l->acceptor.is_open()) break;
       // Typically EMFILE/ENFILE: back off instead of spinning on an error that persists.
-      log().warn("listener {}: accept failed: {}", l->name, ec.message());
+      server_log().warn("listener {}: accept failed: {}", l->name, ec.message());
       asio::steady_timer backoff(co_await asio::this_coro::executor, std::chrono::milliseconds(100));
       co_await backoff.async_wait(nothrow_awaitable);
       if (!l->acceptor.is_open()) break;
@@ -106,16 +106,16 @@ asio::awaitable<void> accept_loop(std::shared_ptr<server::state> st, std::shared
     auto peer = socket.remote_endpoint(peer_ec);
     if (peer_ec) continue; // reset before we got to it; the socket closes on destruction
     if (auto opt_ec = apply_socket_options(socket, st->opts.send_buffer_bytes, st->opts.receive_buffer_bytes)) {
-      log().warn("listener {}: cannot set socket options: {}", l->name, opt_ec.message());
+      server_log().warn("listener {}: cannot set socket options: {}", l->name, opt_ec.message());
     }
     connection_info info{st->next_connection_id.fetch_add(1), l->name, peer_host_of(peer), peer.port()};
     auto conn = std::make_shared<connection>(std::move(socket), std::move(info), st);
     if (!st->register_connection(conn)) break; // stopped accepting meanwhile; drop it
-    log().debug("listener {}: connection {} from {}:{}", l->name, conn->info().id, conn->info().peer_host,
+    server_log().debug("listener {}: connection {} from {}:{}", l->name, conn->info().id, conn->info().peer_host,
                 conn->info().peer_port);
     conn->start();
   }
-  log().debug("listener {}: accept loop ended", l->name);
+  server_log().debug("listener {}: accept loop ended", l->name);
 }
 
 void close_listener(const std::shared_ptr<listener>& l) {
@@ -175,10 +175,10 @@ result<void, start_error> server::start() {
         b->acceptor.close(ignored);
       }
       start_error err{opts.name, opts.host + ":" + std::to_string(opts.port), to_std(ec)};
-      log().error("cannot start: {}", err.message());
+      server_log().error("cannot start: {}", err.message());
       return unexpected(std::move(err));
     }
-    log().info("listener {} bound to {}:{}", opts.name, opts.host.empty() ? "*" : opts.host, l->port);
+    server_log().info("listener {} bound to {}:{}", opts.name, opts.host.empty() ? "*" : opts.host, l->port);
     bound.push_back(std::move(l));
   }
   _state->listeners = bound;
@@ -210,7 +210,7 @@ asio::awaitable<void> server::drain_and_close(std::chrono::milliseconds timeout)
   auto st = _state;
   for (const auto& l : st->listeners) close_listener(l);
   auto connections = st->stop_and_snapshot();
-  log().info("draining {} connection(s)", connections.size());
+  server_log().info("draining {} connection(s)", connections.size());
   for (auto& c : connections) c->begin_drain();
   connections.clear();
 
@@ -225,7 +225,7 @@ asio::awaitable<void> server::drain_and_close(std::chrono::milliseconds timeout)
   if (st->count() == 0) co_return;
 
   auto remaining = st->stop_and_snapshot();
-  log().warn("drain timed out after {} ms; closing {} connection(s)", timeout.count(), remaining.size());
+  server_log().warn("drain timed out after {} ms; closing {} connection(s)", timeout.count(), remaining.size());
   for (auto& c : remaining) c->force_close();
   remaining.clear();
   // Give the closes a moment to run; a handler that never returns keeps its connection registered,

@@ -9,7 +9,7 @@
 namespace gregor::record {
 namespace {
 
-std::error_code err(batch_errc e) { return make_error_code(e); }
+std::error_code downconvert_err(batch_errc e) { return make_error_code(e); }
 
 // One v2 batch (`whole` = exactly its bytes) appended to `out` as legacy messages.
 std::error_code convert_v2_batch(bytes_view whole, int8_t target_magic, size_t max_uncompressed, int64_t first_offset,
@@ -21,7 +21,7 @@ std::error_code convert_v2_batch(bytes_view whole, int8_t target_magic, size_t m
   // Transaction markers mean nothing to a reader without transactions; compaction may leave
   // batches with no records.
   if (h.is_control() || h.record_count == 0) return {};
-  if (h.codec() == compression::codec::zstd) return err(batch_errc::unsupported_compression);
+  if (h.codec() == compression::codec::zstd) return downconvert_err(batch_errc::unsupported_compression);
   bytes_view area;
   if (auto e = detail::records_area(whole, h, max_uncompressed, scratch, area)) return e;
 
@@ -62,7 +62,7 @@ std::error_code convert_v1_entry(bytes_view entry, detail::legacy_view m, size_t
 result<bytes> downconvert_batches(bytes_view v2_blob, int8_t target_magic, size_t max_uncompressed,
                                   int64_t first_offset) {
   if (target_magic != legacy_magic_v0 && target_magic != legacy_magic_v1) {
-    return unexpected(err(batch_errc::unsupported_magic));
+    return unexpected(downconvert_err(batch_errc::unsupported_magic));
   }
   bytes out;
   bytes scratch;  // one decompression buffer, reused batch after batch
@@ -75,7 +75,7 @@ result<bytes> downconvert_batches(bytes_view v2_blob, int8_t target_magic, size_
     if (size >= 0 && static_cast<size_t>(size) > rest.size() - log_overhead) break;
     auto magic = static_cast<int8_t>(rest[magic_offset]);
     if (magic == current_magic) {
-      if (size < min_batch_length) return unexpected(err(batch_errc::corrupt_message));
+      if (size < min_batch_length) return unexpected(downconvert_err(batch_errc::corrupt_message));
       bytes_view whole = rest.first(static_cast<size_t>(size) + log_overhead);
       if (auto e = convert_v2_batch(whole, target_magic, max_uncompressed, first_offset, scratch, out)) {
         return unexpected(e);

@@ -20,13 +20,13 @@ namespace {
 
 namespace asio = boost::asio;
 
-constexpr int session_timeout_ms = 30'000;
-constexpr int connection_timeout_ms = 30'000;
+constexpr int configs_zk_session_timeout_ms = 30'000;
+constexpr int configs_zk_connection_timeout_ms = 30'000;
 
 class zk_access {
 public:
   explicit zk_access(std::string connect)
-    : _session(_io.get_executor(), std::move(connect), session_timeout_ms), _zk(_session) {}
+    : _session(_io.get_executor(), std::move(connect), configs_zk_session_timeout_ms), _zk(_session) {}
   ~zk_access() { client::run_blocking(_io, _session.close()); }
 
   template <class T>
@@ -58,7 +58,7 @@ int zk_error(std::ostream& err, const std::string& message) {
 
 int run_configs_zookeeper(const configs_options& o, std::ostream& out, std::ostream& err) {
   zk_access zk(o.zookeeper);
-  auto started = zk.run(zk.session().start(connection_timeout_ms));
+  auto started = zk.run(zk.session().start(configs_zk_connection_timeout_ms));
   if (!started) return zk_error(err, "cannot connect to ZooKeeper at " + o.zookeeper + ": " + started.error().message());
 
   std::vector<std::string> names;

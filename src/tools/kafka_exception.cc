@@ -7,13 +7,13 @@ namespace gregor::tools {
 
 namespace {
 
-struct java_error {
+struct kafka_java_error {
   const char* exception;  // class name in org.apache.kafka.common.errors
   const char* message;    // Kafka's default message for the code
 };
 
 // The codes the admin tools meet; anything else is rendered as Kafka renders an unknown code.
-java_error java_error_for(protocol::error_code code) {
+kafka_java_error java_error_for(protocol::error_code code) {
   using protocol::error_code;
   switch (code) {
   case error_code::unknown_topic_or_partition:

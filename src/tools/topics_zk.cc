@@ -67,7 +67,7 @@ result<std::vector<std::string>> matching_topics(zk_admin& zk, const topics_opti
   return out;
 }
 
-int ensure_found(const std::vector<std::string>& topics, const topics_options& o, std::ostream& out) {
+int topics_zk_ensure_found(const std::vector<std::string>& topics, const topics_options& o, std::ostream& out) {
   if (topics.empty() && o.topic && !o.if_exists) {
     return topic_command_error(out, "Topic '" + *o.topic + "' does not exist as expected");
   }
@@ -179,7 +179,7 @@ int list(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostream&
 int describe(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostream& /*err*/) {
   auto topics = matching_topics(zk, o);
   if (!topics) return topic_command_error(out, zk_message(topics.error()));
-  if (int rc = ensure_found(*topics, o, out)) return rc;
+  if (int rc = topics_zk_ensure_found(*topics, o, out)) return rc;
   auto brokers = zk.run(zk.kafka().list_broker_ids());
   if (!brokers) return topic_command_error(out, zk_message(brokers.error()));
   auto marked = zk.run(zk.kafka().list_topics_marked_for_deletion());
@@ -234,7 +234,7 @@ int describe(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostr
 int remove(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostream& /*err*/) {
   auto topics = matching_topics(zk, o);
   if (!topics) return topic_command_error(out, zk_message(topics.error()));
-  if (int rc = ensure_found(*topics, o, out)) return rc;
+  if (int rc = topics_zk_ensure_found(*topics, o, out)) return rc;
   for (const auto& t : *topics) {
     if (metadata::is_internal_topic(t)) {
       return topic_command_error(out, "Topic " + t + " is a kafka internal topic and is not allowed to be marked for deletion.");
@@ -256,7 +256,7 @@ int remove(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostrea
 int alter(zk_admin& zk, const topics_options& o, std::ostream& out, std::ostream& /*err*/) {
   auto topics = matching_topics(zk, o);
   if (!topics) return topic_command_error(out, zk_message(topics.error()));
-  if (int rc = ensure_found(*topics, o, out)) return rc;
+  if (int rc = topics_zk_ensure_found(*topics, o, out)) return rc;
   if (topics->empty()) return 0;
   out << "WARNING: If partitions are increased for a topic that has a key, the partition logic or ordering of the "
          "messages will be affected\n";

@@ -13,7 +13,7 @@ namespace gregor::group {
 
 namespace {
 
-auto logger() { return get_logger("group-coordinator"); }
+auto membership_logger() { return get_logger("group-coordinator"); }
 
 void answer_join(member& m, join_group_result r) {
   if (!m.awaiting_join) return;
@@ -168,7 +168,7 @@ void group_coordinator::impl::add_member_and_rebalance(group_slot& slot, join_gr
   m.heartbeat_deadline_ms = mono_ms() + m.session_timeout_ms;
   if (g.is(group_state::preparing_rebalance) && g.initial_delay_deadline_ms > 0) g.new_member_added = true;
   g.add(std::move(m));
-  logger()->info("member {} joins group {} ({})", member_id, g.id, req.reason.value_or("new member"));
+  membership_logger()->info("member {} joins group {} ({})", member_id, g.id, req.reason.value_or("new member"));
   if (!g.is(group_state::preparing_rebalance)) {
     prepare_rebalance(slot, "member " + member_id + " joined");
   } else {
@@ -220,7 +220,7 @@ void group_coordinator::impl::update_static_member(group_slot& slot, join_group_
   m.client_host = req.client_host;
   m.session_timeout_ms = req.session_timeout_ms;
   m.rebalance_timeout_ms = req.rebalance_timeout_ms;
-  logger()->info("static member {} of group {} rejoined as {} (was {})", instance, g.id, new_id, old_id);
+  membership_logger()->info("static member {} of group {} rejoined as {} (was {})", instance, g.id, new_id, old_id);
 
   if (g.is(group_state::stable) && protocols_same) {
     // No rebalance: record the new member id and hand back the current generation. A leader that
@@ -243,7 +243,7 @@ void group_coordinator::impl::update_static_member(group_slot& slot, join_group_
       int32_t partition = s != nullptr ? s->g.partition : self->partition_for(group_id);
       error_code e = co_await self->append(partition, std::move(records));
       if (e != error_code::none) {
-        logger()->warn("could not record the new member id of a static member of {}: {}", group_id,
+        membership_logger()->warn("could not record the new member id of a static member of {}: {}", group_id,
                        protocol::error_name(e));
         s = self->find(group_id);
         if (s != nullptr && s->g.generation == generation) self->prepare_rebalance(*s, "static member update failed");
@@ -292,7 +292,7 @@ void group_coordinator::impl::prepare_rebalance(group_slot& slot, const std::str
   } else {
     g.initial_delay_deadline_ms = 0;
   }
-  logger()->info("preparing to rebalance group {} in state PreparingRebalance with old generation {} ({}-{}) "
+  membership_logger()->info("preparing to rebalance group {} in state PreparingRebalance with old generation {} ({}-{}) "
                  "(reason: {})",
                  g.id, g.generation, offsets_topic, g.partition, reason);
   maybe_complete_join(slot);
@@ -330,7 +330,7 @@ void group_coordinator::impl::complete_join(group_slot& slot) {
     g.protocol.reset();
     g.leader.reset();
     g.transition_to(group_state::empty, now_ms());
-    logger()->info("group {} with generation {} is now empty ({}-{})", g.id, g.generation, offsets_topic, g.partition);
+    membership_logger()->info("group {} with generation {} is now empty ({}-{})", g.id, g.generation, offsets_topic, g.partition);
     stored_group stored = g.to_stored({});
     std::string group_id = g.id;
     int32_t partition = g.partition;
@@ -341,7 +341,7 @@ void group_coordinator::impl::complete_join(group_slot& slot) {
       records.emplace_back(encode_group_metadata_key(group_id), encode_group_metadata_value(stored));
       error_code e = co_await self->append(partition, std::move(records));
       if (e != error_code::none) {
-        logger()->warn("could not write the empty state of group {}: {}", group_id, protocol::error_name(e));
+        membership_logger()->warn("could not write the empty state of group {}: {}", group_id, protocol::error_name(e));
       }
     };
     asio::co_spawn(_strand, task(self, group_id, partition, std::move(stored)), asio::detached);
@@ -350,7 +350,7 @@ void group_coordinator::impl::complete_join(group_slot& slot) {
   }
   g.protocol = g.select_protocol();
   g.transition_to(group_state::completing_rebalance, now_ms());
-  logger()->info("stabilized group {} generation {} ({}-{}) with {} members", g.id, g.generation, offsets_topic,
+  membership_logger()->info("stabilized group {} generation {} ({}-{}) with {} members", g.id, g.generation, offsets_topic,
                  g.partition, g.members.size());
   g.pending_sync.clear();
   int64_t now = mono_ms();
@@ -373,7 +373,7 @@ void group_coordinator::impl::remove_member_and_update(group_slot& slot, const s
   if (it == g.members.end()) return;
   answer_join(it->second, join_error(error_code::unknown_member_id, member_id));
   answer_sync(it->second, sync_error(error_code::unknown_member_id));
-  logger()->info("member {} leaves group {} ({})", member_id, g.id, reason);
+  membership_logger()->info("member {} leaves group {} ({})", member_id, g.id, reason);
   g.remove(member_id);
   switch (g.state) {
   case group_state::stable:

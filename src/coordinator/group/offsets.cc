@@ -17,7 +17,7 @@ namespace gregor::group {
 
 namespace {
 
-auto logger() { return get_logger("group-coordinator"); }
+auto offsets_logger() { return get_logger("group-coordinator"); }
 
 using record_list = std::vector<std::pair<bytes, std::optional<bytes>>>;
 
@@ -86,7 +86,7 @@ asio::awaitable<error_code> group_coordinator::impl::append(int32_t partition, r
   topic_partition tp{offsets_topic, partition};
   auto out = co_await coordinator_log::append_records(_replicas, tp, records, options);
   if (out.error != error_code::none) {
-    logger()->warn("append to {} failed: {} {}", tp.to_string(), protocol::error_name(out.error), out.message);
+    offsets_logger()->warn("append to {} failed: {} {}", tp.to_string(), protocol::error_name(out.error), out.message);
   }
   co_return coordinator_error(out.error);
 }
@@ -272,7 +272,7 @@ asio::awaitable<offset_delete_result> group_coordinator::impl::delete_offsets(st
   error_code e = co_await append(partition, std::move(records));
   if (e != error_code::none) {
     // The cache already forgot them; the log still has the commits until the next try.
-    logger()->warn("could not write offset tombstones for group {}: {}", group_id, protocol::error_name(e));
+    offsets_logger()->warn("could not write offset tombstones for group {}: {}", group_id, protocol::error_name(e));
     out.error = e;
   }
   co_return out;
@@ -335,11 +335,11 @@ asio::awaitable<void> group_coordinator::impl::expire_offsets(std::shared_ptr<im
   }
   for (const auto& id : dead) erase_group(id);
   if (expired_count != 0 || !dead.empty()) {
-    logger()->info("removed {} expired offsets and {} groups", expired_count, dead.size());
+    offsets_logger()->info("removed {} expired offsets and {} groups", expired_count, dead.size());
   }
   for (auto& [partition, records] : writes) {
     error_code e = co_await append(partition, std::move(records));
-    if (e != error_code::none) logger()->warn("could not write expiry tombstones to {}-{}", offsets_topic, partition);
+    if (e != error_code::none) offsets_logger()->warn("could not write expiry tombstones to {}-{}", offsets_topic, partition);
   }
   schedule_retention();
 }
@@ -455,7 +455,7 @@ asio::awaitable<std::vector<std::pair<std::string, error_code>>> group_coordinat
   for (auto& [partition, records] : writes) {
     error_code e = co_await append(partition, std::move(records));
     if (e != error_code::none) {
-      logger()->warn("could not write the tombstones of deleted groups to {}-{}: {}", offsets_topic, partition,
+      offsets_logger()->warn("could not write the tombstones of deleted groups to {}-{}: {}", offsets_topic, partition,
                      protocol::error_name(e));
       for (auto& [id, err] : out) {
         if (err == error_code::none && partition_for(id) == partition) err = e;

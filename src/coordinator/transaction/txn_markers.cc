@@ -18,7 +18,7 @@ namespace gregor::txn {
 
 namespace {
 
-auto logger() { return get_logger("transaction-coordinator"); }
+auto markers_logger() { return get_logger("transaction-coordinator"); }
 
 constexpr int16_t write_txn_markers_key = 27;
 constexpr int16_t write_txn_markers_version = 1;
@@ -120,7 +120,7 @@ void transaction_coordinator::impl::send_markers(marker_job& job) {
     const auto* p = snap->find_partition(tp.topic, tp.partition);
     if (p == nullptr) {
       // Deleted (or recreated smaller): no log left to mark (Kafka's removePartition).
-      logger()->info("{}: dropping the marker for {}: the partition no longer exists", job.transactional_id,
+      markers_logger()->info("{}: dropping the marker for {}: the partition no longer exists", job.transactional_id,
                      tp.to_string());
       it = job.unsent.erase(it);
       continue;
@@ -173,12 +173,12 @@ void transaction_coordinator::impl::on_marker_response(const std::string& id, in
       fenced = true;
       break;
     case marker_outcome::retry:
-      logger()->debug("{}: marker for {} refused by broker {} ({}); retrying", id, tp.to_string(), broker,
+      markers_logger()->debug("{}: marker for {} refused by broker {} ({}); retrying", id, tp.to_string(), broker,
                       protocol::error_name(e));
       job->unsent.insert(tp);
       break;
     case marker_outcome::unexpected:
-      logger()->error("{}: marker for {} refused by broker {} with {}; retrying", id, tp.to_string(), broker,
+      markers_logger()->error("{}: marker for {} refused by broker {} with {}; retrying", id, tp.to_string(), broker,
                       protocol::error_name(e));
       job->unsent.insert(tp);
       break;
@@ -186,7 +186,7 @@ void transaction_coordinator::impl::on_marker_response(const std::string& id, in
   }
   if (fenced) {
     // A newer coordinator owns this transaction now; it finishes the markers.
-    logger()->info("{}: markers refused as coming from a deposed coordinator (epoch {}); stopping", id,
+    markers_logger()->info("{}: markers refused as coming from a deposed coordinator (epoch {}); stopping", id,
                    coordinator_epoch);
     _jobs.erase(it);
     return;
@@ -272,12 +272,12 @@ asio::awaitable<void> transaction_coordinator::impl::complete_markers(std::share
   if (e == error_code::none || e == error_code::not_coordinator || e == error_code::coordinator_load_in_progress) {
     if (ours) _jobs.erase(now);
     if (e == error_code::none) {
-      logger()->debug("{}: transaction {} (producer id {}, epoch {})", id, job->commit ? "committed" : "aborted",
+      markers_logger()->debug("{}: transaction {} (producer id {}, epoch {})", id, job->commit ? "committed" : "aborted",
                       job->producer_id, job->producer_epoch);
     }
     co_return;
   }
-  logger()->warn("{}: writing the completed state failed ({}); retrying", id, protocol::error_name(e));
+  markers_logger()->warn("{}: writing the completed state failed ({}); retrying", id, protocol::error_name(e));
   if (ours) job->completing = false;
   schedule_marker_tick();
 }

@@ -13,7 +13,7 @@ namespace gregor::txn {
 
 namespace {
 
-auto logger() { return get_logger("transaction-coordinator"); }
+auto requests_logger() { return get_logger("transaction-coordinator"); }
 
 init_producer_id_result init_error(error_code e) {
   init_producer_id_result r;
@@ -42,14 +42,14 @@ asio::awaitable<error_code> transaction_coordinator::impl::write_transition(std:
     co_return error_code::not_coordinator;
   }
   if (written.error != error_code::none) {
-    logger()->warn("writing {} of {} to {} failed: {} {}", state_name(t.state), id, tp.to_string(),
+    requests_logger()->warn("writing {} of {} to {} failed: {} {}", state_name(t.state), id, tp.to_string(),
                    protocol::error_name(written.error), written.message);
     m->abandon(epoch_fence);
     // Kafka's TransactionStateManager answers a write too large with UNKNOWN_SERVER_ERROR.
     co_return coordinator_log::client_error(written.error, error_code::unknown_server_error);
   }
   if (!m->complete(t)) {
-    logger()->error("{}: the written transition to {} was not the pending one; dropped", id, state_name(t.state));
+    requests_logger()->error("{}: the written transition to {} was not the pending one; dropped", id, state_name(t.state));
     m->abandon(false);
     co_return error_code::unknown_server_error;
   }
@@ -102,7 +102,7 @@ asio::awaitable<init_producer_id_result> transaction_coordinator::impl::init(std
   const int16_t producer_epoch = step.transit.producer_epoch;
   error_code e = co_await write_transition(req.transactional_id, coordinator_epoch, m, std::move(step.transit), false);
   if (e != error_code::none) co_return init_error(e);
-  logger()->info("initialized transactional id {}: producer id {}, epoch {}", req.transactional_id, producer_id,
+  requests_logger()->info("initialized transactional id {}: producer id {}, epoch {}", req.transactional_id, producer_id,
                  producer_epoch);
   init_producer_id_result out;
   out.producer_id = producer_id;

@@ -13,7 +13,7 @@ namespace {
 
 using protocol::error_code;
 
-constexpr int16_t first_version_knowing_producer_fenced = 2;
+constexpr int16_t add_offsets_fenced_from = 2;
 
 struct add_offsets_to_txn_handler {
   using request = protocol::add_offsets_to_txn_request;
@@ -30,7 +30,7 @@ struct add_offsets_to_txn_handler {
     std::vector<topic_partition> offsets{topic_partition{group::offsets_topic, svc.groups->partition_for(req.group_id)}};
     error_code e = co_await svc.txns->add_partitions(req.transactional_id, req.producer_id, req.producer_epoch,
                                                      std::move(offsets));
-    co_return error_response(req, ctx.version(), fenced_for_version(e, ctx.version(), first_version_knowing_producer_fenced));
+    co_return error_response(req, ctx.version(), fenced_for_version(e, ctx.version(), add_offsets_fenced_from));
   }
 
   static response error_response(const request&, int16_t, error_code e) {

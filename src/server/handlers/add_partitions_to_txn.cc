@@ -19,7 +19,7 @@ namespace {
 
 using protocol::error_code;
 
-constexpr int16_t first_version_knowing_producer_fenced = 2;
+constexpr int16_t add_partitions_fenced_from = 2;
 
 struct add_partitions_to_txn_handler {
   using request = protocol::add_partitions_to_txn_request;
@@ -55,7 +55,7 @@ struct add_partitions_to_txn_handler {
       e = co_await svc.txns->add_partitions(req.v3_and_below_transactional_id, req.v3_and_below_producer_id,
                                            req.v3_and_below_producer_epoch, std::move(added));
     }
-    co_return error_response(req, ctx.version(), fenced_for_version(e, ctx.version(), first_version_knowing_producer_fenced));
+    co_return error_response(req, ctx.version(), fenced_for_version(e, ctx.version(), add_partitions_fenced_from));
   }
 
   // Kafka's answer when some partitions cannot be added: internal topics (only AddOffsetsToTxn may

@@ -20,8 +20,8 @@ using protocol::error_code;
 using result_entry = protocol::describe_configs_response::describe_configs_result;
 using config_entry = result_entry::describe_configs_resource_result;
 
-constexpr int8_t resource_topic = 2;
-constexpr int8_t resource_broker = 4;
+constexpr int8_t describe_resource_topic = 2;
+constexpr int8_t describe_resource_broker = 4;
 
 // Reads both dynamic broker layers; nullopt (and `out` filled with the error) on failure.
 asio::awaitable<std::optional<config::dynamic_layers>> read_layers(zk::kafka_zk& zk, int32_t broker_id,
@@ -118,9 +118,9 @@ struct describe_configs_handler {
       out.resource_name = r.resource_name;
       out.error_code = 0;
       out.error_message = std::nullopt;
-      if (r.resource_type == resource_topic) {
+      if (r.resource_type == describe_resource_topic) {
         co_await describe_topic(ctx, req, r, out);
-      } else if (r.resource_type == resource_broker) {
+      } else if (r.resource_type == describe_resource_broker) {
         co_await describe_broker(ctx, req, r, out);
       } else {
         out.error_code = code(error_code::invalid_request);

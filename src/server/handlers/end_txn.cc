@@ -12,7 +12,7 @@ namespace {
 
 using protocol::error_code;
 
-constexpr int16_t first_version_knowing_producer_fenced = 2;
+constexpr int16_t end_txn_fenced_from = 2;
 
 struct end_txn_handler {
   using request = protocol::end_txn_request;
@@ -25,7 +25,7 @@ struct end_txn_handler {
     if (ctx.services.txns == nullptr) co_return error_response(req, ctx.version(), error_code::coordinator_not_available);
     error_code e = co_await ctx.services.txns->end_transaction(req.transactional_id, req.producer_id,
                                                                req.producer_epoch, req.committed);
-    co_return error_response(req, ctx.version(), fenced_for_version(e, ctx.version(), first_version_knowing_producer_fenced));
+    co_return error_response(req, ctx.version(), fenced_for_version(e, ctx.version(), end_txn_fenced_from));
   }
 
   static response error_response(const request&, int16_t, error_code e) {
