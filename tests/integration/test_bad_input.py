@@ -8,6 +8,7 @@ import time
 import pytest
 
 import clients
+import schema_requests
 import wire
 
 MAX_REQUEST = 1024 * 1024  # socket.request.max.bytes for this module's broker
@@ -103,22 +104,41 @@ def test_unknown_api_key_closes_connection(tough_broker):
     _still_serves(tough_broker)
 
 
+def _advertised(broker):
+    with wire.Connection(broker.bootstrap) as c:
+        return {key: (lo, hi) for key, lo, hi in wire.api_versions(c, 3)["api_keys"]}
+
+
 def test_unsupported_version_of_served_api_closes_connection(tough_broker):
+    advertised = _advertised(tough_broker)
     for api_key in (wire.API_METADATA, wire.API_PRODUCE, wire.API_LIST_OFFSETS):
         with wire.Connection(tough_broker.bootstrap) as c:
             c.send_raw(wire.frame(wire.request_header(api_key, 99, 1) + b"\x00" * 8))
             assert c.wait_closed(5.0), f"api {api_key} v99"
-    # Produce below its minimum (v0-v2 are not served).
-    with wire.Connection(tough_broker.bootstrap) as c:
-        c.send_raw(wire.frame(wire.request_header(wire.API_PRODUCE, 0, 1) + b"\x00" * 8))
-        assert c.wait_closed(5.0)
+        # One above the highest advertised version, with a well-formed body of the highest one.
+        hi = advertised[api_key][1]
+        body = schema_requests.minimal_request(api_key, hi)
+        with wire.Connection(tough_broker.bootstrap) as c:
+            c.send_raw(wire.frame(wire.request_header(api_key, hi + 1, 1, flexible=True) + body))
+            assert c.wait_closed(5.0), f"api {api_key} v{hi + 1}"
     _still_serves(tough_broker)
 
 
 def test_unserved_api_closes_connection(tough_broker):
-    # OffsetCommit (8) is not served yet: Kafka closes connections for APIs it does not know.
+    # APIs the broker does not serve (KRaft-only or not implemented, e.g. SaslHandshake, DescribeAcls)
+    # and a key no Kafka has: Kafka closes connections for APIs it does not serve.
+    advertised = _advertised(tough_broker)
+    unserved = sorted(set(schema_requests.requests()) - set(advertised))
+    assert unserved, "every API with a schema is served: pick another unserved key"
+    for key in unserved:
+        lo = int(schema_requests.requests()[key].attrs["versions"].split("-")[0].rstrip("+"))
+        with wire.Connection(tough_broker.bootstrap) as c:
+            flexible = schema_requests.is_flexible(key, lo)
+            c.send_raw(wire.frame(wire.request_header(key, lo, 1, flexible=flexible) +
+                                  schema_requests.minimal_request(key, lo)))
+            assert c.wait_closed(5.0), f"{schema_requests.name(key)} ({key}) v{lo} was answered"
     with wire.Connection(tough_broker.bootstrap) as c:
-        c.send_raw(wire.frame(wire.request_header(8, 2, 1) + b"\x00" * 8))
+        c.send_raw(wire.frame(wire.request_header(999, 0, 1) + b"\x00" * 8))
         assert c.wait_closed(5.0)
     _still_serves(tough_broker)
 

@@ -109,6 +109,31 @@ def test_console_producer_consumer_round_trip(broker):
     assert f"Processed a total of {n} messages" in res.stderr
 
 
+def test_console_producer_acks_options(broker):
+    """--request-required-acks 0, 1, all and -1, and --producer-property acks=1: every line arrives
+    (with acks=0 the tool waits for nothing, yet its flush still writes everything); an acks value
+    Kafka's producer refuses is refused."""
+    bs = broker.bootstrap
+    clients.create_topic(bs, "acked", 1)
+    clients.wait_topic_ready(bs, "acked", 1)
+    settings = [["--request-required-acks", "0"], ["--request-required-acks", "1"],
+                ["--request-required-acks", "all"], ["--request-required-acks", "-1"],
+                ["--producer-property", "acks=1"]]
+    expected = []
+    for i, opts in enumerate(settings):
+        lines = [f"acks-{i}-{j}" for j in range(50)]
+        res = run("kafka-console-producer.sh", ["--bootstrap-server", bs, "--topic", "acked", *opts],
+                  input_text="".join(f"{line}\n" for line in lines))
+        assert res.returncode == 0, (opts, res.stderr)
+        expected += lines
+    got = clients.confluent_consume(bs, "acked", [0], len(expected))
+    assert [m[3].decode() for m in got] == expected
+    res = run("kafka-console-producer.sh", ["--bootstrap-server", bs, "--topic", "acked",
+                                            "--request-required-acks", "2"], input_text="never\n")
+    assert res.returncode != 0
+    assert "acks" in res.stderr, res.stderr
+
+
 def test_console_consumer_max_messages_stops_early(broker):
     bs = broker.bootstrap
     clients.create_topic(bs, "few", 1)

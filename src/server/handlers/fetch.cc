@@ -206,15 +206,13 @@ struct fetch_handler {
   static asio::awaitable<response> handle(request_context& ctx, request& req) {
     int16_t v = ctx.version();
     response resp;
-    if (v >= 7) {
-      if (req.session_id != 0) {
-        resp.error_code = code(error_code::fetch_session_id_not_found);
-        co_return resp;
-      }
-      if (req.session_epoch > 0) {
-        resp.error_code = code(error_code::invalid_fetch_session_epoch);
-        co_return resp;
-      }
+    // Fetch sessions (KIP-227): this broker keeps none and answers every fetch in full with session
+    // id 0 ("no session created"). A full fetch (epoch 0 or -1) is served whatever session it names,
+    // as Kafka closes that session and serves it; an incremental one (any other epoch) names a
+    // session we do not have: FETCH_SESSION_ID_NOT_FOUND, after which clients start over in full.
+    if (v >= 7 && req.session_epoch != 0 && req.session_epoch != -1) {
+      resp.error_code = code(error_code::fetch_session_id_not_found);
+      co_return resp;
     }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, req.max_wait_ms));
     auto ex = co_await asio::this_coro::executor;
