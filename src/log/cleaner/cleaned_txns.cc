@@ -37,7 +37,14 @@ bool cleaned_txns::on_control_batch(int64_t producer_id, int64_t last_offset, in
   if (!marker) return false;           // a control type we do not know: keep it
   if (!marker->commit) {
     auto it = _aborting.find(producer_id);
-    if (it == _aborting.end()) return true;
+    if (it == _aborting.end()) {
+      // No .txnindex entry: a lost entry, if batches of the transaction were seen (they were taken
+      // for committed data). Kafka drops such a marker; we keep it while those batches are there,
+      // as for a COMMIT, so that a replay never finds them without a marker.
+      if (_committing.erase(producer_id) == 0) return true;
+      ++_unindexed_aborts;
+      return false;
+    }
     bool keep = it->second.batch_seen;
     if (keep) _retained.push_back(it->second.txn);
     _aborting.erase(it);

@@ -12,7 +12,8 @@
 //    may go, and with it the entry.
 //  - A COMMIT marker may go once no data batch of its transaction is left in the scan: while one is,
 //    a rebuild of producer state from the log would otherwise take that batch for an open
-//    transaction.
+//    transaction. An ABORT marker without a .txnindex entry (a lost entry) is treated the same way,
+//    where Kafka drops it at once.
 //  - A control batch without records (emptied by an earlier cleaning) may go.
 // "May go" is the first step only: the caller marks such a marker with a delete horizon and drops
 // it at a cleaning after that horizon, as for tombstones (ON-DISK-FORMAT §9).
@@ -47,6 +48,9 @@ public:
 
   // The .txnindex entries of the ABORT markers kept since the last call, in marker order.
   std::vector<aborted_txn> take_retained();
+  // ABORT markers met without a .txnindex entry after batches of their transaction (a damaged or
+  // lost index): those batches were treated as committed, and the marker is kept while they are.
+  size_t unindexed_aborts() const { return _unindexed_aborts; }
 
 private:
   void begin_up_to(int64_t offset);
@@ -61,6 +65,7 @@ private:
   std::unordered_map<int64_t, ongoing_abort> _aborting;  // producer id -> its aborted txn in progress
   std::unordered_set<int64_t> _committing;               // producers with data of a txn not aborted
   std::vector<aborted_txn> _retained;
+  size_t _unindexed_aborts = 0;
 };
 
 } // namespace gregor::log::cleaner_detail

@@ -368,6 +368,11 @@ result<clean_output> clean_log(const clean_snapshot& snap, dedupe_map& map, int6
       out.groups.pop_back();
     }
   }
+  if (txns.unindexed_aborts() > 0) {
+    get_logger("log.cleaner")->warn("{}: {} ABORT marker(s) without a .txnindex entry after data of their "
+                                    "transaction: that data was kept as committed, and the markers stay with it",
+                                    snap.dir.string(), txns.unindexed_aborts());
+  }
   out.first_dirty_offset = end;
   return out;
 }

@@ -36,6 +36,16 @@ TEST(cleaned_txns, an_abort_marker_without_batches_left_may_go_and_loses_its_ent
   EXPECT_TRUE(t.take_retained().empty());
 }
 
+TEST(cleaned_txns, an_abort_marker_without_an_index_entry_stays_while_its_data_is_there) {
+  cleaned_txns t({}, 0);  // the entry was lost
+  EXPECT_FALSE(t.on_data_batch(9, true, 3));          // taken for committed data
+  EXPECT_FALSE(t.on_control_batch(9, 4, 1, abort_marker));
+  EXPECT_EQ(t.unindexed_aborts(), 1u);
+  EXPECT_TRUE(t.take_retained().empty());
+  EXPECT_TRUE(t.on_control_batch(9, 9, 1, abort_marker));  // no batch of it left: may go
+  EXPECT_EQ(t.unindexed_aborts(), 1u);
+}
+
 TEST(cleaned_txns, a_commit_marker_stays_while_its_data_is_there) {
   cleaned_txns t({}, 0);
   EXPECT_FALSE(t.on_data_batch(7, true, 3));
