@@ -66,19 +66,27 @@ void partition_log::take_producer_snapshot(bool sync) {
   _last_snapshot_offset = at;
 }
 
-void partition_log::delete_snapshots_above(int64_t offset) {
+void partition_log::delete_snapshots_if(const std::function<bool(int64_t)>& doomed) {
   auto listed = list_producer_snapshots(_dir);
   if (!listed) {
     get_logger("log")->warn("{}: cannot list producer snapshots: {}", _dir.string(), listed.error().message());
     return;
   }
   for (int64_t at : *listed) {
-    if (at <= offset) continue;
+    if (!doomed(at)) continue;
     std::error_code ec;
     std::filesystem::remove(filenames::snapshot_file(_dir, at), ec);
     if (ec) get_logger("log")->warn("{}: cannot delete snapshot {}: {}", _dir.string(), at, ec.message());
   }
+}
+
+void partition_log::delete_snapshots_above(int64_t offset) {
+  delete_snapshots_if([offset](int64_t at) { return at > offset; });
   _last_snapshot_offset = std::min(_last_snapshot_offset, offset);
+}
+
+void partition_log::delete_snapshots_below(int64_t offset) {
+  delete_snapshots_if([offset](int64_t at) { return at < offset; });
 }
 
 result<void> partition_log::rebuild_producer_state(int64_t replay_from) {

@@ -272,6 +272,10 @@ private:
   void take_producer_snapshot(bool sync);
   // Deletes the snapshot files whose offset is above `offset` (-1: every one).
   void delete_snapshots_above(int64_t offset);
+  // Deletes the snapshot files whose offset is below `offset` (the log cleaner, after a swap).
+  void delete_snapshots_below(int64_t offset);
+  // Deletes the snapshot files whose offset `doomed` picks.
+  void delete_snapshots_if(const std::function<bool(int64_t)>& doomed);
   // One §7 rule: deletes segments oldest-first while `should_delete(segment, next or nullptr)`
   // holds and the segment ends at or below `high_watermark`.
   using deletion_rule = std::function<bool(const segment&, const segment*)>;

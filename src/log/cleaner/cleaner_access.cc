@@ -10,7 +10,6 @@
 #include "gregor/log/file_deletion_queue.h"
 #include "gregor/log/filenames.h"
 #include "gregor/log/partition_log.h"
-#include "gregor/log/producer_snapshot.h"
 #include "gregor/log/segment.h"
 
 namespace gregor::log {
@@ -210,15 +209,7 @@ result<swap_result> cleaner_access::swap(partition_log& log, const clean_output&
   // for ever. Without them a rebuild that needs an older state replays the cleaned log from its
   // start, which holds every marker of every transaction batch it kept.
   if (!output.groups.empty() && !output.groups.back().replaced.empty()) {
-    const int64_t cleaned_end = output.groups.back().replaced.back().end_offset;
-    if (auto listed = list_producer_snapshots(dir)) {
-      for (int64_t at : *listed) {
-        if (at >= cleaned_end) continue;
-        std::error_code ec;
-        std::filesystem::remove(filenames::snapshot_file(dir, at), ec);
-        if (ec) logger->warn("{}: cannot delete producer snapshot {}: {}", dir.string(), at, ec.message());
-      }
-    }
+    log.delete_snapshots_below(output.groups.back().replaced.back().end_offset);
   }
   if (deletions != nullptr) {
     deletions->schedule(std::move(deleted), now_ms + std::max<int64_t>(log._cfg.file_delete_delay_ms, 0));
